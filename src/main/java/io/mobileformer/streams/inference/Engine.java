@@ -1,0 +1,26 @@
+package io.mobileformer.streams.inference;
+
+import java.util.Map;
+
+/**
+ * Runs one ONNX model on a batch of preprocessed images and returns its raw outputs.
+ *
+ * <p>An engine is created for one model file and owns whatever native or pooled memory it needs until {@link #close()}.
+ * {@link #run} is safe to call from several threads at once (ONNX Runtime sessions are; the Java engine keeps per-call
+ * state in per-thread buffers). Calling {@code run} after {@code close} throws {@link IllegalStateException}.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** {@code ort-cuda}, {@code ort-cpu} or {@code java}: recorded in every output record. */
+    String name();
+
+    /**
+     * @param images {@code [N, 3, H, W]} float32, already resized and normalized per the model contract
+     * @return every graph output by name, each with N as its first dimension
+     * @throws EngineException with kind {@code RUN} when this batch failed; the engine may be unusable afterwards
+     */
+    Map<String, Tensor> run(Tensor images) throws EngineException;
+
+    @Override
+    void close();
+}
