@@ -21,6 +21,18 @@ public interface Engine extends AutoCloseable {
      */
     Map<String, Tensor> run(Tensor images) throws EngineException;
 
+    /** Raw outputs together with the name of the engine that computed them. */
+    record Result(Map<String, Tensor> outputs, String engine) {
+    }
+
+    /**
+     * Like {@link #run}, and says which engine computed the outputs: an engine that delegates (failover) reports the
+     * one that actually ran this batch, which is what every output record must name.
+     */
+    default Result runTagged(final Tensor images) throws EngineException {
+        return new Result(run(images), name());
+    }
+
     @Override
     void close();
 }

@@ -1,0 +1,167 @@
+package io.mobileformer.streams.streams;
+
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameEnvelope;
+import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.avro.SourcePosition;
+import io.mobileformer.streams.avro.Timings;
+import io.mobileformer.streams.batch.FrameDetector;
+import io.mobileformer.streams.batch.FrameResult;
+import io.mobileformer.streams.decode.DecodeException;
+import io.mobileformer.streams.decode.DecodedFrame;
+import io.mobileformer.streams.decode.FrameDecoder;
+import io.mobileformer.streams.decode.FrameStream;
+import io.mobileformer.streams.inference.EngineException;
+import io.mobileformer.streams.model.Detection;
+import io.mobileformer.streams.ops.PipelineMetrics;
+import io.mobileformer.streams.publish.AvroSerdes;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The thin adapter between Kafka Streams and the data path: envelope in; decode, batch, detect; one FrameDetections
+ * per sampled frame out, or one dead letter. All outputs of a record are forwarded only after the whole record
+ * succeeded, so a record is never half published (under exactly-once the outputs and the input offset commit together).
+ */
+final class DetectProcessor implements Processor<byte[], byte[], Object, Object> {
+    private final Supplier<FrameDecoder> decoderFactory;
+    private final FrameDetector detector;
+    private final ModelRef model;
+    private final int maxBatch;
+    private final PipelineMetrics metrics;
+    private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
+    private ProcessorContext<Object, Object> context;
+    private FrameDecoder decoder;
+
+    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final FrameDetector detector, final ModelRef model,
+                    final int maxBatch, final PipelineMetrics metrics) {
+        this.decoderFactory = decoderFactory;
+        this.detector = detector;
+        this.model = model;
+        this.maxBatch = maxBatch;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(final ProcessorContext<Object, Object> ctx) {
+        this.context = ctx;
+        this.decoder = decoderFactory.get();
+    }
+
+    @Override
+    public void process(final Record<byte[], byte[]> record) {
+        metrics.recordIn();
+        final RecordMetadata meta = context.recordMetadata().orElse(null);
+        final FrameEnvelope env;
+        try {
+            env = envelopes.deserialize(meta == null ? "" : meta.topic(), record.value());
+            if (env == null) {
+                throw new IllegalArgumentException("null value (tombstone) on the frames topic");
+            }
+        } catch (final RuntimeException e) {
+            deadLetter(record, meta, "deserialize", "NOT_AVRO", e);
+            return;
+        }
+        final List<FrameDetections> out;
+        try {
+            out = analyse(env, meta);
+        } catch (final DecodeException e) {
+            deadLetter(record, meta, "decode", e.reason().name(), e);
+            return;
+        } catch (final EngineException e) {
+            deadLetter(record, meta, "infer", "ENGINE_" + e.kind().name(), e);
+            return;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamsException("interrupted while waiting for detections", e);
+        } catch (final RuntimeException e) {
+            deadLetter(record, meta, "process", "UNEXPECTED", e);
+            return;
+        }
+        for (final FrameDetections fd : out) {
+            metrics.frameOut(fd.getEngine(), fd.getDetections().size());
+            context.forward(new Record<Object, Object>(fd.getCameraId(), fd,
+                Math.max(0, fd.getFrameTimestamp().toEpochMilli())), DetectionTopology.DETECTIONS_SINK);
+        }
+    }
+
+    private List<FrameDetections> analyse(final FrameEnvelope env, final RecordMetadata meta)
+        throws DecodeException, EngineException, InterruptedException {
+        final byte[] payload = bytes(env.getPayload());
+        final List<FrameDetections> out = new ArrayList<>();
+        final long decodeStart = System.nanoTime();
+        try (FrameStream stream = decoder.open(payload, env.getContentType())) {
+            final List<DecodedFrame> batch = new ArrayList<>(maxBatch);
+            DecodedFrame f;
+            while ((f = stream.next()) != null) {
+                batch.add(f);
+                if (batch.size() == maxBatch) {
+                    publish(env, meta, batch, out);
+                    batch.clear();
+                }
+            }
+            if (!batch.isEmpty()) {
+                publish(env, meta, batch, out);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new DecodeException(DecodeException.Reason.NO_FRAMES, "no frame was sampled from the record ("
+                + ((System.nanoTime() - decodeStart) / 1_000_000) + " ms)");
+        }
+        return out;
+    }
+
+    private void publish(final FrameEnvelope env, final RecordMetadata meta, final List<DecodedFrame> frames,
+                         final List<FrameDetections> out) throws EngineException, InterruptedException {
+        final List<FrameResult> results = detector.detect(frames);
+        for (int i = 0; i < frames.size(); i++) {
+            final DecodedFrame f = frames.get(i);
+            final FrameResult r = results.get(i);
+            final List<io.mobileformer.streams.avro.Detection> dets = new ArrayList<>(r.detections().size());
+            for (final Detection d : r.detections()) {
+                dets.add(new io.mobileformer.streams.avro.Detection(d.classId(), d.label(), d.score(), d.x0(), d.y0(),
+                    d.x1(), d.y1()));
+            }
+            final Instant ts = env.getCaptureTime().plusNanos(f.ptsMicros() * 1000);
+            out.add(FrameDetections.newBuilder()
+                .setCameraId(env.getCameraId())
+                .setSegmentSequence(env.getSequence())
+                .setFrameIndex(f.index())
+                .setFrameTimestamp(ts)
+                .setSource(new SourcePosition(meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(),
+                    meta == null ? -1L : meta.offset()))
+                .setModel(model)
+                .setEngine(r.engine())
+                .setImageWidth(f.geometry().srcW())
+                .setImageHeight(f.geometry().srcH())
+                .setDetections(dets)
+                .setTimings(new Timings(f.decodeMs(), r.queueMs(), r.inferenceMs()))
+                .build());
+        }
+    }
+
+    private void deadLetter(final Record<byte[], byte[]> record, final RecordMetadata meta, final String stage,
+                            final String reason, final Throwable e) {
+        metrics.deadLetter(stage, reason);
+        context.forward(DeadLetters.of(record, meta, stage, reason, e), DetectionTopology.DLQ_SINK);
+    }
+
+    private static byte[] bytes(final ByteBuffer b) {
+        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
+            return b.array();
+        }
+        final byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
