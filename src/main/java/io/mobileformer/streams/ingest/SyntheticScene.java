@@ -12,7 +12,21 @@ import java.util.SplittableRandom;
 public final class SyntheticScene {
     public static final List<String> CLASSES = List.of("circle", "square", "triangle", "star");
 
+    private static final float[] GAUSS = new float[1 << 16];
+
+    static {
+        final SplittableRandom r = new SplittableRandom(12345);
+        for (int i = 0; i < GAUSS.length; i++) {
+            GAUSS[i] = (float) gaussian(r);
+        }
+    }
+
     private SyntheticScene() {
+    }
+
+    private static double gaussian(final SplittableRandom r) {
+        // Box-Muller: SplittableRandom has no nextGaussian on Java 17
+        return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
     }
 
     static float[] hsv(final double h, final double s, final double v) {
@@ -145,8 +159,13 @@ public final class SyntheticScene {
             }
         }
         final byte[] out = new byte[w * h * 3];
+        // grain from a fixed table of Gaussian samples read from a random start with a random odd stride: per-pixel
+        // nextGaussian() would cost more than the rest of the frame
+        int k = rng.nextInt(GAUSS.length);
+        final int step = 2 * rng.nextInt(GAUSS.length / 2) + 1;
         for (int i = 0; i < out.length; i++) {
-            final double v = img[i] + (grain > 0 ? rng.nextGaussian() * grain : 0);
+            final double v = img[i] + GAUSS[k] * grain;
+            k = (k + step) & (GAUSS.length - 1);
             out[i] = (byte) Math.max(0, Math.min(255, (int) (v * 255 + 0.5)));
         }
         return out;

@@ -1,0 +1,54 @@
+package io.mobileformer.streams.cli;
+
+import io.mobileformer.streams.streams.PipelineConfig;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** {@code ./mfs <command>}: the launcher's entry point. */
+public final class Main {
+    static final String USAGE = String.join("\n",
+        "usage: ./mfs <command> [options]",
+        "  demo [--seconds 30] [--cameras 2] [--fps 8] [--model f] [--out out/demo] [--engine auto|cpu|java|cuda]",
+        "                                 embedded broker + synthetic cameras + the pipeline; prints a SUMMARY line",
+        "  run --config config/<env>.properties [--pipeline processors/<name>.properties]",
+        "                                 run the detection topology against a Kafka cluster",
+        "  config-docs                    print the configuration reference (Markdown)");
+
+    private Main() {
+    }
+
+    public static void main(final String[] args) {
+        System.exit(run(args, System.out));
+    }
+
+    static int run(final String[] args, final PrintStream out) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            out.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "demo" -> DemoCommand.run(rest, out);
+                case "run" -> RunCommand.run(rest, out);
+                case "config-docs" -> {
+                    out.print(PipelineConfig.markdownReference());
+                    yield 0;
+                }
+                default -> {
+                    System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
+                    yield 2;
+                }
+            };
+        } catch (final IllegalArgumentException | ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        } catch (final Exception e) {
+            System.err.println("error: " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+}

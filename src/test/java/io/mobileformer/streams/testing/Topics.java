@@ -1,0 +1,71 @@
+package io.mobileformer.streams.testing;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/** Produce to and read (read_committed) from the shared broker. */
+public final class Topics {
+    private Topics() {
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(final String bootstrap) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 32 << 20), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public static void send(final String bootstrap, final String topic, final List<byte[][]> keyValues) {
+        try (KafkaProducer<byte[], byte[]> p = producer(bootstrap)) {
+            for (final byte[][] kv : keyValues) {
+                p.send(new ProducerRecord<>(topic, kv[0], kv[1]));
+            }
+            p.flush();
+        }
+    }
+
+    public static byte[] utf8(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads committed records until {@code done} holds for the list read so far, or the timeout passes; then keeps
+     * reading for {@code settle} to catch any extra (duplicate) record.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(final String bootstrap, final String topic,
+                                                                      final Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+                                                                      final Duration timeout, final Duration settle) {
+        final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 << 20), new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            final long end = System.nanoTime() + timeout.toNanos();
+            long settleEnd = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(end, settleEnd)) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+                if (settleEnd == Long.MAX_VALUE && done.test(out)) {
+                    settleEnd = System.nanoTime() + settle.toNanos();
+                }
+            }
+        }
+        return out;
+    }
+}
