@@ -1,6 +1,7 @@
 package io.mobileformer.streams.streams;
 
 import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.ModelRef;
 import io.mobileformer.streams.avro.SourcePosition;
@@ -15,6 +16,7 @@ import io.mobileformer.streams.inference.EngineException;
 import io.mobileformer.streams.model.Detection;
 import io.mobileformer.streams.ops.PipelineMetrics;
 import io.mobileformer.streams.publish.AvroSerdes;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -72,7 +74,7 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
             deadLetter(record, meta, "deserialize", "NOT_AVRO", e);
             return;
         }
-        final List<FrameDetections> out;
+        final List<SpecificRecord> out;
         try {
             out = analyse(env, meta);
         } catch (final DecodeException e) {
@@ -88,17 +90,24 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
             deadLetter(record, meta, "process", "UNEXPECTED", e);
             return;
         }
-        for (final FrameDetections fd : out) {
-            metrics.frameOut(fd.getEngine(), fd.getDetections().size());
-            context.forward(new Record<Object, Object>(fd.getCameraId(), fd,
-                Math.max(0, fd.getFrameTimestamp().toEpochMilli())), DetectionTopology.DETECTIONS_SINK);
+        for (final SpecificRecord r : out) {
+            if (r instanceof FrameDetections fd) {
+                metrics.frameOut(fd.getEngine(), fd.getDetections().size());
+                context.forward(new Record<Object, Object>(fd.getCameraId(), fd,
+                    Math.max(0, fd.getFrameTimestamp().toEpochMilli())), DetectionTopology.DETECTIONS_SINK);
+            } else {
+                final FrameDropped fdr = (FrameDropped) r;
+                metrics.dropped();
+                context.forward(new Record<Object, Object>(fdr.getCameraId(), fdr,
+                    Math.max(0, fdr.getFrameTimestamp().toEpochMilli())), DetectionTopology.DROPPED_SINK);
+            }
         }
     }
 
-    private List<FrameDetections> analyse(final FrameEnvelope env, final RecordMetadata meta)
+    private List<SpecificRecord> analyse(final FrameEnvelope env, final RecordMetadata meta)
         throws DecodeException, EngineException, InterruptedException {
         final byte[] payload = bytes(env.getPayload());
-        final List<FrameDetections> out = new ArrayList<>();
+        final List<SpecificRecord> out = new ArrayList<>();
         final long decodeStart = System.nanoTime();
         try (FrameStream stream = decoder.open(payload, env.getContentType())) {
             final List<DecodedFrame> batch = new ArrayList<>(maxBatch);
@@ -122,17 +131,21 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
     }
 
     private void publish(final FrameEnvelope env, final RecordMetadata meta, final List<DecodedFrame> frames,
-                         final List<FrameDetections> out) throws EngineException, InterruptedException {
+                         final List<SpecificRecord> out) throws EngineException, InterruptedException {
         final List<FrameResult> results = detector.detect(frames);
         for (int i = 0; i < frames.size(); i++) {
             final DecodedFrame f = frames.get(i);
             final FrameResult r = results.get(i);
+            final Instant ts = env.getCaptureTime().plusNanos(f.ptsMicros() * 1000);
+            if (r.isDropped()) {
+                out.add(new FrameDropped(env.getCameraId(), env.getSequence(), f.index(), ts, r.droppedReason()));
+                continue;
+            }
             final List<io.mobileformer.streams.avro.Detection> dets = new ArrayList<>(r.detections().size());
             for (final Detection d : r.detections()) {
                 dets.add(new io.mobileformer.streams.avro.Detection(d.classId(), d.label(), d.score(), d.x0(), d.y0(),
                     d.x1(), d.y1()));
             }
-            final Instant ts = env.getCaptureTime().plusNanos(f.ptsMicros() * 1000);
             out.add(FrameDetections.newBuilder()
                 .setCameraId(env.getCameraId())
                 .setSegmentSequence(env.getSequence())

@@ -1,6 +1,7 @@
 package io.mobileformer.streams.streams;
 
-import io.mobileformer.streams.batch.DirectFrameDetector;
+import io.mobileformer.streams.batch.BatchSettings;
+import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.batch.FrameDetector;
 import io.mobileformer.streams.inference.Detector;
 import io.mobileformer.streams.inference.Engine;
@@ -76,7 +77,10 @@ public final class DetectionApp implements AutoCloseable {
         }
         final Detector det = new Detector(contract, engine, cfg.getDouble(PipelineConfig.SCORE_THRESHOLD).floatValue(),
             cfg.getInt(PipelineConfig.MAX_DETECTIONS));
-        final FrameDetector detector = new DirectFrameDetector(det, cfg.getInt(PipelineConfig.BATCH_MAX_SIZE));
+        final FrameDetector detector = new DynamicBatcher(det, new BatchSettings(
+            cfg.getInt(PipelineConfig.BATCH_MAX_SIZE), cfg.getLong(PipelineConfig.BATCH_MAX_DELAY_MS) * 1_000_000L,
+            cfg.getInt(PipelineConfig.BATCH_QUEUE_CAPACITY),
+            BatchSettings.FullPolicy.parse(cfg.getString(PipelineConfig.BATCH_FULL_POLICY))));
         final PipelineMetrics metrics = new PipelineMetrics();
         final Properties sp = streamsProperties(props, cfg);
         if (cfg.getBoolean(PipelineConfig.TOPICS_CREATE)) {
@@ -158,6 +162,11 @@ public final class DetectionApp implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** Batch statistics of the shared batcher. */
+    public io.mobileformer.streams.batch.BatchStats batchStats() {
+        return ((DynamicBatcher) detector).stats();
     }
 
     public PipelineMetrics metrics() {

@@ -1,6 +1,7 @@
 package io.mobileformer.streams.streams;
 
 import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
 import io.mobileformer.streams.avro.ModelRef;
 import io.mobileformer.streams.batch.FrameDetector;
 import io.mobileformer.streams.decode.DecodeLimits;
@@ -21,7 +22,8 @@ import org.apache.kafka.streams.Topology;
  *
  * <pre>
  *   frames (bytes) ──▶ detect ──▶ detections   (key: camera id, value: FrameDetections)
- *                          └────▶ frames.dlq   (original key, value and headers + mfs.* headers)
+ *                          ├────▶ frames.dlq     (original key, value and headers + mfs.* headers)
+ *                          └────▶ frames.dropped (FrameDropped: live mode only, never silent)
  * </pre>
  * The source reads raw bytes so that a record that is not Avro still reaches the dead-letter topic intact.
  */
@@ -30,6 +32,7 @@ public final class DetectionTopology {
     static final String DETECT = "detect";
     static final String DETECTIONS_SINK = "detections-sink";
     static final String DLQ_SINK = "dlq-sink";
+    static final String DROPPED_SINK = "dropped-sink";
 
     private DetectionTopology() {
     }
@@ -45,6 +48,7 @@ public final class DetectionTopology {
         final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
         final int maxBatch = cfg.getInt(PipelineConfig.BATCH_MAX_SIZE);
         final Serializer<FrameDetections> detectionsSer = AvroSerdes.frameDetections().serializer();
+        final Serializer<FrameDropped> droppedSer = AvroSerdes.frameDropped().serializer();
 
         final Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
@@ -55,6 +59,8 @@ public final class DetectionTopology {
             (topic, v) -> detectionsSer.serialize(topic, (FrameDetections) v), DETECT);
         t.addSink(DLQ_SINK, cfg.getString(PipelineConfig.DLQ_TOPIC), new ByteArraySerializer(),
             new ByteArraySerializer(), DETECT);
+        t.addSink(DROPPED_SINK, cfg.getString(PipelineConfig.DROPPED_TOPIC), new StringSerializer(),
+            (topic, v) -> droppedSer.serialize(topic, (FrameDropped) v), DETECT);
         return t;
     }
 }

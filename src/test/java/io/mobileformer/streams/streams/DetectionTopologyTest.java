@@ -1,6 +1,9 @@
 package io.mobileformer.streams.streams;
 
 import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.batch.BatchSettings;
+import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.batch.DirectFrameDetector;
 import io.mobileformer.streams.inference.Detector;
 import io.mobileformer.streams.inference.OrtEngine;
@@ -134,6 +137,32 @@ class DetectionTopologyTest {
             in.pipeInput(key("cam-x"), Envelopes.bytes("cam-x", 99, "image/jpeg", TestMedia.jpeg(96, 64)));
             assertEquals(1, out.readRecordsToList().size());
             assertEquals(BadPayloads.all(MAX_PAYLOAD).size() + 1, metrics.deadLetters());
+        }
+    }
+
+    @Test
+    void liveModeDropsAreReportedNeverSilent() throws Exception {
+        final PipelineConfig cfg = new PipelineConfig(Map.of(PipelineConfig.BATCH_FULL_POLICY, "drop-oldest",
+            PipelineConfig.BATCH_QUEUE_CAPACITY, 2));
+        final Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test-drops");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        final PipelineMetrics metrics = new PipelineMetrics();
+        try (DynamicBatcher batcher = new DynamicBatcher(new Detector(contract, OrtEngine.cpu(contract.path(), 1),
+                 0.3f, 100), new BatchSettings(8, 5_000_000L, 2, BatchSettings.FullPolicy.DROP_OLDEST));
+             TopologyTestDriver d = new TopologyTestDriver(DetectionTopology.build(cfg, contract, batcher, metrics), p)) {
+            d.createInputTopic("frames", new ByteArraySerializer(), new ByteArraySerializer()).pipeInput(key("cam-l"),
+                Envelopes.bytes("cam-l", 5, "video/mp2t", TestMedia.segment(6, 160, 96, Container.MPEG_TS)));
+            final List<FrameDetections> done = d.createOutputTopic("detections", new StringDeserializer(),
+                AvroSerdes.frameDetections().deserializer()).readValuesToList();
+            final List<FrameDropped> dropped = d.createOutputTopic("frames.dropped", new StringDeserializer(),
+                AvroSerdes.frameDropped().deserializer()).readValuesToList();
+            assertEquals(6, done.size() + dropped.size(), "every frame is either analysed or reported dropped");
+            assertEquals(4, dropped.size());
+            assertEquals(List.of(0, 1, 2, 3), dropped.stream().map(FrameDropped::getFrameIndex).toList());
+            assertEquals(List.of(4, 5), done.stream().map(FrameDetections::getFrameIndex).toList());
+            assertEquals(DynamicBatcher.DROPPED_QUEUE_FULL, dropped.get(0).getReason());
+            assertEquals(4, metrics.droppedFrames());
         }
     }
 
