@@ -14,9 +14,24 @@ public final class Main {
         "                                 embedded broker + synthetic cameras + the pipeline; prints a SUMMARY line",
         "  run --config config/<env>.properties [--pipeline processors/<name>.properties]",
         "                                 run the detection topology against a Kafka cluster",
+        "  bench pipeline [--seconds 20] [--engine cpu] [--threads 1] [--stream-threads 2] [--batch 8]",
+        "                                 detector alone vs the whole path: prints pipeline_efficiency",
+        "  eval --model m.onnx --clip clip.ts --truth truth.json [--engine cpu]",
+        "                                 mAP of a model on a clip with ground truth (training/synthetic.py writes both)",
         "  config-docs                    print the configuration reference (Markdown)");
 
     private Main() {
+    }
+
+    private static int bench(final String[] args, final PrintStream out) throws Exception {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("bench what? pipeline");
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "pipeline" -> BenchPipelineCommand.run(rest, out);
+            default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
+        };
     }
 
     public static void main(final String[] args) {
@@ -33,6 +48,8 @@ public final class Main {
             return switch (args[0]) {
                 case "demo" -> DemoCommand.run(rest, out);
                 case "run" -> RunCommand.run(rest, out);
+                case "bench" -> bench(rest, out);
+                case "eval" -> EvalCommand.run(rest, out);
                 case "config-docs" -> {
                     out.print(PipelineConfig.markdownReference());
                     yield 0;
