@@ -165,6 +165,10 @@ def main(argv=None):
     }
     if a.head == "centernet":
         meta["mf.stride"] = str(model.stride)
+    if evaluation:
+        # the held-out numbers travel with the model, so an end-to-end test can hold the pipeline to them
+        meta["mf.eval.map50"] = f"{evaluation['map50']:.4f}"
+        meta["mf.eval.map50_95"] = f"{evaluation['map50_95']:.4f}"
     os.makedirs(os.path.dirname(os.path.abspath(a.out)) or ".", exist_ok=True)
     proto, diff = export(model, hw, a.out, meta, seed=a.seed, check=not a.no_check)
     params, madds = count_params(model), count_madds(model, *hw)
