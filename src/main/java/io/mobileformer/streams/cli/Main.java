@@ -18,6 +18,8 @@ public final class Main {
         "                                 detector alone vs the whole path: prints pipeline_efficiency",
         "  eval --model m.onnx --clip clip.ts --truth truth.json [--engine cpu]",
         "                                 mAP of a model on a clip with ground truth (training/synthetic.py writes both)",
+        "  gpu-check --model m.onnx [--batches 1,8,32,64]",
+        "                                 CUDA vs CPU parity and throughput (build with -Pgpu: scripts/gpu-check.sh)",
         "  config-docs                    print the configuration reference (Markdown)");
 
     private Main() {
@@ -50,6 +52,7 @@ public final class Main {
                 case "run" -> RunCommand.run(rest, out);
                 case "bench" -> bench(rest, out);
                 case "eval" -> EvalCommand.run(rest, out);
+                case "gpu-check" -> GpuCheckCommand.run(rest, out);
                 case "config-docs" -> {
                     out.print(PipelineConfig.markdownReference());
                     yield 0;
