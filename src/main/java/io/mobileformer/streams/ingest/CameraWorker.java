@@ -1,10 +1,13 @@
 package io.mobileformer.streams.ingest;
 
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.global.avcodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The life of one camera, on its own thread: connect, copy packets into its sink until the connection ends or
@@ -26,9 +29,9 @@ final class CameraWorker implements Runnable {
     private final EnvelopePublisher publisher;
     private final CameraHealth health;
     private long nextSequence;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile StallGuard current;
-    private volatile Thread thread;
 
     /**
      * @param maxAttempts   failures in a row before giving up; -1 never gives up
@@ -50,7 +53,6 @@ final class CameraWorker implements Runnable {
 
     @Override
     public void run() {
-        thread = Thread.currentThread();
         int failures = 0;
         try {
             while (!stopping) {
@@ -103,7 +105,9 @@ final class CameraWorker implements Runnable {
                 final long delay = backoff.nextDelayMs();
                 LOG.warn("camera {}: {}; reconnecting in {} ms (failure {} in a row)", cameraId,
                     CredentialRedactor.redact(cause), delay, failures);
-                Thread.sleep(delay);
+                if (stopSignal.await(delay, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -128,8 +132,9 @@ final class CameraWorker implements Runnable {
                 while ((p = c.read()) != null) {
                     health.packet(System.nanoTime());
                     delivered = true;
-                    if (pacer != null) {
-                        pacer.await(c.ptsMicros(p));
+                    if (pacer != null && stopSignal.await(pacer.delayNanos(c.ptsMicros(p)), TimeUnit.NANOSECONDS)) {
+                        avcodec.av_packet_unref(p);
+                        break;
                     }
                     final long before = sink.skippedPackets();
                     sink.accept(p, System.currentTimeMillis() * 1000);
@@ -152,16 +157,16 @@ final class CameraWorker implements Runnable {
         publisher.publish(cameraId, nextSequence++, r, health);
     }
 
-    /** Stops the camera from any thread: blocking FFmpeg reads give up at their next check, backoff waits end. */
+    /**
+     * Stops the camera from any thread: blocking FFmpeg reads give up at their next check, waits end. The thread is
+     * not interrupted: it still publishes the segment it holds, and Kafka's producer refuses interrupted threads.
+     */
     void stop() {
         stopping = true;
+        stopSignal.countDown();
         final StallGuard g = current;
         if (g != null) {
             g.stop();
-        }
-        final Thread t = thread;
-        if (t != null) {
-            t.interrupt();
         }
     }
 

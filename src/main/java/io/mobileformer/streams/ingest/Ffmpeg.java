@@ -3,10 +3,20 @@ package io.mobileformer.streams.ingest;
 import org.bytedeco.ffmpeg.global.avutil;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 /** Small helpers for calling FFmpeg directly. */
 final class Ffmpeg {
+    // JavaCV appends advice meant for its own users to every exception; ours log FFmpeg's text instead
+    private static final Pattern JAVACV_HINTS = Pattern.compile("\\s*\\((Has setFormat\\(\\) been called\\?|For more "
+        + "details, make sure FFmpegLogCallback\\.set\\(\\) has been called\\.)\\)");
+
     private Ffmpeg() {
+    }
+
+    /** A JavaCV exception's message without JavaCV's advice, credentials masked. */
+    static String message(final Exception javacv) {
+        return CredentialRedactor.redact(JAVACV_HINTS.matcher(String.valueOf(javacv.getMessage())).replaceAll(""));
     }
 
     /** FFmpeg's text for an error code ({@code av_strerror}), with the code. */

@@ -53,8 +53,8 @@ final class JpegSampler implements PacketSink {
     private void frame(final AVFrame f) throws IOException {
         final long ptsMicros = connection.toMicros(f.best_effort_timestamp());
         final long capture = clock.captureMicros(ptsMicros, arrivalMicros);
-        final long samplingPts = ptsMicros == Long.MIN_VALUE ? arrivalMicros : ptsMicros;
-        if (selector.keep(index++, samplingPts)) {
+        // sample on the capture timeline: it follows presentation time, and stays defined for frames without one
+        if (selector.keep(index++, capture)) {
             out.accept(new MediaRecord("image/jpeg", encoder.encode(f), capture, f.width(), f.height(), null, 1));
         }
     }

@@ -11,18 +11,21 @@ final class RealtimePacer {
     private long startNanos = Long.MIN_VALUE;
     private long firstPtsMicros;
 
-    /** Sleeps until the packet with this presentation time is due; returns at once for the first packet and after a jump. */
-    void await(final long ptsMicros) throws InterruptedException {
+    /**
+     * How long to wait before passing on the packet with this presentation time: 0 for the first packet and after a
+     * jump in the file's timestamps.
+     */
+    long delayNanos(final long ptsMicros) {
         if (ptsMicros == Long.MIN_VALUE) {
-            return;
+            return 0;
         }
         final long now = System.nanoTime();
-        final long waitNanos = startNanos == Long.MIN_VALUE ? 0 : startNanos + (ptsMicros - firstPtsMicros) * 1000 - now;
-        if (startNanos == Long.MIN_VALUE || waitNanos > MAX_WAIT_NANOS) {
+        final long wait = startNanos == Long.MIN_VALUE ? 0 : startNanos + (ptsMicros - firstPtsMicros) * 1000 - now;
+        if (startNanos == Long.MIN_VALUE || wait > MAX_WAIT_NANOS) {
             startNanos = now;
             firstPtsMicros = ptsMicros;
-        } else if (waitNanos > 0) {
-            Thread.sleep(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
+            return 0;
         }
+        return Math.max(0, wait);
     }
 }

@@ -71,7 +71,11 @@ final class Segmenter implements PacketSink {
             final long pts = connection.ptsMicros(packet);
             final long capture = clock.captureMicros(pts, arrivalMicros);
             final boolean key = CameraConnection.isKey(packet);
-            if (recorder != null && key && (pts == Long.MIN_VALUE || pts - startPts >= segmentMicros)) {
+            if (recorder != null && startPts == Long.MIN_VALUE) {
+                startPts = pts;     // RTSP's first packet often has no timestamp: measure from the first that has
+            }
+            if (recorder != null && key && (pts == Long.MIN_VALUE || startPts == Long.MIN_VALUE
+                || pts - startPts >= segmentMicros)) {
                 finish();
             }
             if (recorder == null) {
@@ -88,7 +92,7 @@ final class Segmenter implements PacketSink {
             }
         } catch (final FrameRecorder.Exception e) {
             discard();
-            throw new IOException("remuxing a segment failed: " + CredentialRedactor.describe(e), e);
+            throw new IOException("remuxing a segment failed: " + Ffmpeg.message(e), e);
         } finally {
             avcodec.av_packet_unref(packet);
         }
@@ -150,7 +154,7 @@ final class Segmenter implements PacketSink {
                 finish();
             } catch (final FrameRecorder.Exception e) {
                 discard();
-                throw new IOException("closing a segment failed: " + CredentialRedactor.describe(e), e);
+                throw new IOException("closing a segment failed: " + Ffmpeg.message(e), e);
             }
         }
     }

@@ -9,20 +9,18 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * FFmpeg's interrupt callback for one camera connection: blocking FFmpeg I/O gives up when no video packet has arrived
- * for the stall timeout, or when the camera is being stopped.
+ * FFmpeg's interrupt callback for one camera connection: blocking FFmpeg I/O (open, read, close) gives up when no
+ * video packet has arrived for the stall timeout, or when the camera is being stopped.
  *
  * <p>Why both this and FFmpeg's socket {@code timeout}: the socket timeout only fires when <i>no byte</i> arrives; a
- * camera that keeps the connection alive (RTCP, keep-alive replies, audio only, a frozen encoder sending empty
- * packets) never trips it, yet delivers no video: the "no frames received" state. This guard measures progress in
- * video packets. It is attached once the connection is open (JavaCV allocates the format context inside
- * {@code start()}); opening is bounded by the socket timeout. FFmpeg copies the callback into protocol contexts when
- * they are opened, so for RTSP over TCP the socket timeout remains what bounds a silent read; the caller also checks
- * {@link #stalled} between packets, so no path depends on one mechanism alone.
+ * camera that keeps the connection busy (RTCP, keep-alive replies, data on another channel, audio only) never trips
+ * it, yet delivers no video: the "no frames received" state. This guard measures progress in video packets. It must
+ * be attached to the format context before the open: FFmpeg copies the callback into each protocol context (the RTSP
+ * socket) when that is opened, and consults only the copy while reading from it.
  *
  * <p>One native callback serves the whole process (JavaCPP caps how many callback thunks exist); each connection
  * registers under the address of its own one-byte native key, passed to FFmpeg as the callback's opaque pointer.
- * Owned by the connection that attached it; {@link #close()} after the format context is closed.
+ * Owned by the connection it guards; {@link #close()} only after the format context is closed.
  */
 final class StallGuard implements AutoCloseable {
     private static final Map<Long, StallGuard> ACTIVE = new ConcurrentHashMap<>();
@@ -38,7 +36,7 @@ final class StallGuard implements AutoCloseable {
         ACTIVE.put(key.address(), this);
     }
 
-    /** Makes FFmpeg consult this guard during blocking I/O on {@code oc}. */
+    /** Makes FFmpeg consult this guard during blocking I/O on {@code oc}; call before opening it. */
     void attach(final AVFormatContext oc) {
         oc.interrupt_callback().callback(CALLBACK).opaque(key);
     }
