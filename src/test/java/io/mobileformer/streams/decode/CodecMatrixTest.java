@@ -1,7 +1,7 @@
 package io.mobileformer.streams.decode;
 
 import io.mobileformer.streams.model.ResizeMode;
-import io.mobileformer.streams.testing.FfmpegCli;
+import io.mobileformer.streams.cli.SystemFfmpeg;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,8 +35,8 @@ class CodecMatrixTest {
         "mjpeg, matroska, video/x-matroska"})
     void decodesEveryFrameAtTheSourceSize(final String codec, final String format, final String mime)
         throws Exception {
-        assumeTrue(FfmpegCli.available(), FfmpegCli.MISSING);
-        final byte[] payload = FfmpegCli.testPattern(12, 160, 96, 15, codec.equals("hevc") ? HEVC : MJPEG, format);
+        assumeTrue(SystemFfmpeg.available(), SystemFfmpeg.MISSING);
+        final byte[] payload = SystemFfmpeg.testPattern(12, 160, 96, 15, codec.equals("hevc") ? HEVC : MJPEG, format);
         final List<DecodedFrame> frames = FrameDecoderTest.all(decoder(), payload, mime);
         assertEquals(12, frames.size(), codec + " in " + format);
         for (int i = 0; i < frames.size(); i++) {
@@ -63,8 +63,8 @@ class CodecMatrixTest {
      */
     @Test
     void mjpegInMpegTsHasNoVideoStreamAndIsRefused() throws Exception {
-        assumeTrue(FfmpegCli.available(), FfmpegCli.MISSING);
-        final byte[] payload = FfmpegCli.testPattern(12, 160, 96, 15, MJPEG, "mpegts");
+        assumeTrue(SystemFfmpeg.available(), SystemFfmpeg.MISSING);
+        final byte[] payload = SystemFfmpeg.testPattern(12, 160, 96, 15, MJPEG, "mpegts");
         final DecodeException e = assertThrows(DecodeException.class,
             () -> FrameDecoderTest.all(decoder(), payload, "video/mp2t"));
         assertEquals(DecodeException.Reason.CORRUPT, e.reason(), e.getMessage());

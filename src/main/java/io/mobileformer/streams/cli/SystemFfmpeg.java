@@ -1,4 +1,4 @@
-package io.mobileformer.streams.testing;
+package io.mobileformer.streams.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,15 +8,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's {@code /usr/bin/ffmpeg}, for test media our bundled FFmpeg cannot encode (H.265 via libx265, MJPEG in any
- * container) and for side-by-side measurements. Tests that need it skip with {@link #MISSING} when it is absent; CI
- * installs it ({@code apt-get install ffmpeg}).
+ * The system's {@code /usr/bin/ffmpeg} (Debian's: libx264 and libx265, which our bundled FFmpeg lacks): it makes the
+ * benchmark's H.264 clips and the tests' H.265/MJPEG media, and is the reference the decode benchmark measures
+ * against. Optional: callers check {@link #available()}; tests skip with {@link #MISSING}; CI installs it
+ * ({@code apt-get install ffmpeg}).
  */
-public final class FfmpegCli {
+public final class SystemFfmpeg {
     public static final Path BINARY = Path.of("/usr/bin/ffmpeg");
     public static final String MISSING = "/usr/bin/ffmpeg is not installed (apt-get install ffmpeg): skipped";
 
-    private FfmpegCli() {
+    private SystemFfmpeg() {
     }
 
     public static boolean available() {
@@ -31,11 +32,16 @@ public final class FfmpegCli {
      */
     public static byte[] testPattern(final int frames, final int width, final int height, final double fps,
                                      final String videoArgs, final String format) throws IOException {
+        return encode("testsrc2=size=" + width + "x" + height + ":rate=" + fps, frames, videoArgs, format);
+    }
+
+    /** Encodes {@code frames} frames of a lavfi source graph (e.g. {@code testsrc2=...,noise=...}). */
+    public static byte[] encode(final String lavfi, final int frames, final String videoArgs, final String format)
+        throws IOException {
         final Path out = Files.createTempFile("mfs-ffmpeg-", "." + format);
         try {
             final List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "-hide_banner", "-loglevel", "error",
-                "-y", "-f", "lavfi", "-i", "testsrc2=size=" + width + "x" + height + ":rate=" + fps, "-frames:v",
-                Integer.toString(frames)));
+                "-nostdin", "-y", "-f", "lavfi", "-i", lavfi, "-frames:v", Integer.toString(frames)));
             cmd.addAll(List.of(videoArgs.trim().split("\\s+")));
             cmd.addAll(List.of("-f", format, out.toString()));
             run(cmd);
