@@ -171,6 +171,9 @@ final class CameraConnection implements AutoCloseable {
      *                     without credentials
      */
     AVPacket read() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("Trying to read a closed camera connection to " + source.display());
+        }
         while (true) {
             final int ret = avformat.av_read_frame(context, packet);
             final long now = System.nanoTime();

@@ -77,6 +77,9 @@ public final class IngestConfig extends AbstractConfig {
         ProducerConfig.LINGER_MS_CONFIG, 5,
         ProducerConfig.CLIENT_ID_CONFIG, "mfs-ingest");
 
+    /** Room for the envelope's other fields and Kafka's record and batch headers around a payload. */
+    static final int RECORD_OVERHEAD = 64 * 1024;
+
     private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -199,7 +202,7 @@ public final class IngestConfig extends AbstractConfig {
         if (getLong(SOURCE_BACKOFF_MAX_MS) < getLong(SOURCE_BACKOFF_BASE_MS)) {
             problems.add(SOURCE_BACKOFF_MAX_MS + " must be at least " + SOURCE_BACKOFF_BASE_MS);
         }
-        this.producer = producerProps(props, problems);
+        this.producer = producerProps(props, getInt(SEGMENT_MAX_BYTES), problems);
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid ingest configuration:\n  - " + String.join("\n  - ", problems));
         }
@@ -280,7 +283,8 @@ public final class IngestConfig extends AbstractConfig {
             PRODUCER_PREFIX.length()));
     }
 
-    private static Map<String, Object> producerProps(final Map<String, String> props, final List<String> problems) {
+    private static Map<String, Object> producerProps(final Map<String, String> props, final int maxSegmentBytes,
+                                                     final List<String> problems) {
         final Map<String, Object> p = new LinkedHashMap<>(PRODUCER_DEFAULTS);
         props.forEach((k, v) -> {
             if (ProducerConfig.configNames().contains(k) && !CONFIG.names().contains(k)) {
@@ -292,6 +296,18 @@ public final class IngestConfig extends AbstractConfig {
                 p.put(k.substring(PRODUCER_PREFIX.length()), v);
             }
         });
+        try {
+            final long maxRequest = Long.parseLong(String.valueOf(p.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG))
+                .trim());
+            if ((long) maxSegmentBytes + RECORD_OVERHEAD > maxRequest) {
+                problems.add(SEGMENT_MAX_BYTES + "=" + maxSegmentBytes + " does not fit in the producer's "
+                    + "max.request.size=" + maxRequest + " (with " + RECORD_OVERHEAD + " bytes for the envelope); "
+                    + "lower " + SEGMENT_MAX_BYTES + " or raise producer.max.request.size (and the topic's "
+                    + "max.message.bytes)");
+            }
+        } catch (final NumberFormatException e) {
+            problems.add("max.request.size must be a number of bytes");
+        }
         if (!p.containsKey(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             problems.add("bootstrap.servers is not set: the Kafka cluster to publish to (e.g. "
                 + "bootstrap.servers=kafka:9092, or MFS_BOOTSTRAP_SERVERS)");

@@ -29,6 +29,8 @@ final class JpegEncoder implements AutoCloseable {
     private int width;
     private int height;
     private int sourceFormat = -1;
+    private long pts;
+    private boolean closed;
 
     /** @param quality MJPEG quantizer, 2 (best) to 31 */
     JpegEncoder(final int quality) {
@@ -36,8 +38,12 @@ final class JpegEncoder implements AutoCloseable {
     }
 
     byte[] encode(final AVFrame source) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("Trying to encode with a closed JPEG encoder");
+        }
         prepare(source.width(), source.height(), source.format());
         swscale.sws_scale(sws, source.data(), source.linesize(), 0, height, converted.data(), converted.linesize());
+        converted.pts(pts++);
         int ret = avcodec.avcodec_send_frame(encoder, converted);
         if (ret >= 0) {
             ret = avcodec.avcodec_receive_packet(encoder, packet);
@@ -107,6 +113,10 @@ final class JpegEncoder implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         freeContexts();
         avcodec.av_packet_free(packet);
     }

@@ -26,6 +26,7 @@ final class VideoDecoder implements AutoCloseable {
     private final AVCodecContext context;
     private final AVFrame frame;
     private long rejectedPackets;
+    private boolean closed;
 
     VideoDecoder(final AVCodecParameters parameters, final AVRational timeBase) throws IOException {
         final AVCodec codec = avcodec.avcodec_find_decoder(parameters.codec_id());
@@ -51,6 +52,9 @@ final class VideoDecoder implements AutoCloseable {
      * {@code handler}. A packet the decoder rejects is counted and skipped: the next key frame recovers.
      */
     void decode(final AVPacket packet, final FrameHandler handler) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("Trying to decode with a closed video decoder");
+        }
         if (avcodec.avcodec_send_packet(context, packet) < 0) {
             rejectedPackets++;
             return;
@@ -70,6 +74,10 @@ final class VideoDecoder implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         avutil.av_frame_free(frame);
         avcodec.avcodec_free_context(context);
     }

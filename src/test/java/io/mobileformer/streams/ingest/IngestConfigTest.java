@@ -120,6 +120,17 @@ class IngestConfigTest {
     }
 
     @Test
+    void aSegmentMustFitInAProducerRequest() {
+        final Map<String, String> m = minimal();
+        m.put("segment.max-bytes", "20000000");
+        final String p = problems(m);
+        assertTrue(p.contains("segment.max-bytes=20000000 does not fit in the producer's max.request.size=16777216")
+            && p.contains("raise producer.max.request.size"), p);
+        m.put("producer.max.request.size", "33554432");
+        assertEquals(20_000_000, IngestConfig.of(m).getInt(IngestConfig.SEGMENT_MAX_BYTES));
+    }
+
+    @Test
     void validatorsBoundEachSetting() {
         for (final String[] kv : new String[][] {{"mode", "mjpeg"}, {"segment.ms", "10"}, {"jpeg.quality", "1"},
             {"source.rtsp.transport", "sctp"}, {"segment.container", "avi"}, {"jpeg.fps", "0"}}) {

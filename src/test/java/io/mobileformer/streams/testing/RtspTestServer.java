@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Why our own: Debian's ffmpeg 5.1 cannot serve RTSP ({@code -rtsp_flags listen} exists only for its demuxer, to
  * receive a push), and a test server can misbehave on purpose: {@link #close()} kills it mid-stream (every socket
  * closed, like a crashed camera), {@link #video(Video)} stops the video or replaces it with noise while connections
- * stay open (a frozen encoder), and {@link Behaviour#SILENT} accepts connections and never answers (a hung camera). The client side is
- * FFmpeg's own RTSP demuxer, unmodified.
+ * stay open (a frozen encoder), and {@link Behaviour#SILENT} accepts connections and never answers (a hung camera).
+ * The client side is FFmpeg's own RTSP demuxer, unmodified.
  */
 public final class RtspTestServer implements AutoCloseable {
 
