@@ -89,7 +89,9 @@ final class CameraWorker implements Runnable {
                 } catch (final RuntimeException e) {
                     // a bug or an FFmpeg surprise must cost this camera a reconnect, not its thread
                     cause = CredentialRedactor.describe(e);
-                    LOG.error("camera {}: unexpected failure", cameraId, new IllegalStateException(cause));
+                    final IllegalStateException redacted = new IllegalStateException(cause);
+                    redacted.setStackTrace(e.getStackTrace());     // the original's trace, without its message
+                    LOG.error("camera {}: unexpected failure", cameraId, redacted);
                 }
                 if (stopping) {
                     break;

@@ -26,7 +26,7 @@ public final class Ingest implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
 
     private final Map<String, CameraHealth> health = new LinkedHashMap<>();
-    private final List<CameraWorker> workers = new ArrayList<>();
+    private final Map<String, CameraWorker> workers = new LinkedHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
     private final EnvelopePublisher publisher;
     private final IngestMetrics metrics = new IngestMetrics();
@@ -47,7 +47,7 @@ public final class Ingest implements AutoCloseable {
             metrics.register(h);
             final Backoff backoff = new Backoff(config.getLong(IngestConfig.SOURCE_BACKOFF_BASE_MS),
                 config.getLong(IngestConfig.SOURCE_BACKOFF_MAX_MS), seeds.split());
-            workers.add(new CameraWorker(id, source, options, sinkFactory(config, id), backoff,
+            workers.put(id, new CameraWorker(id, source, options, sinkFactory(config, id), backoff,
                 config.getInt(IngestConfig.SOURCE_MAX_ATTEMPTS), firstSequence, publisher, h));
         });
         final long interval = config.getLong(IngestConfig.HEALTH_LOG_INTERVAL_MS);
@@ -74,13 +74,12 @@ public final class Ingest implements AutoCloseable {
         final Map<String, SourceLocation> sources = new LinkedHashMap<>();
         config.cameraUrls().forEach((id, url) -> sources.put(id, policy.resolve(id, url)));
         final Ingest ingest = new Ingest(config, sources);
-        for (int i = 0; i < ingest.workers.size(); i++) {
-            final String id = List.copyOf(ingest.health.keySet()).get(i);
-            final Thread t = new Thread(ingest.workers.get(i), "mfs-ingest-" + id);
+        ingest.workers.forEach((id, worker) -> {
+            final Thread t = new Thread(worker, "mfs-ingest-" + id);
             ingest.threads.add(t);
             t.start();
             LOG.info("camera {}: {} ({})", id, sources.get(id).display(), config.cameraMode(id));
-        }
+        });
         return ingest;
     }
 
@@ -123,7 +122,7 @@ public final class Ingest implements AutoCloseable {
             return;
         }
         closed = true;
-        workers.forEach(CameraWorker::stop);
+        workers.values().forEach(CameraWorker::stop);
         for (final Thread t : threads) {
             try {
                 t.join(joinMillis);
