@@ -73,6 +73,11 @@ public final class BenchDecodeCommand {
     private BenchDecodeCommand() {
     }
 
+    /** Runs the command on its own ({@code java -cp ... io.mobileformer.streams.cli.BenchDecodeCommand decode}). */
+    public static void main(final String[] args) throws Exception {
+        System.exit(run(args, System.out));
+    }
+
     public static int run(final String[] argv, final PrintStream out) throws Exception {
         final Args a = new Args(argv, Set.of("model", "frames", "repeat", "resolutions", "fps"), Set.of());
         if (!a.positional().isEmpty() && !a.positional().equals(List.of("decode"))) {

@@ -23,6 +23,11 @@ public final class IngestCommand {
     private IngestCommand() {
     }
 
+    /** Runs the command on its own ({@code java -cp ... io.mobileformer.streams.cli.IngestCommand --config f}). */
+    public static void main(final String[] args) throws Exception {
+        System.exit(run(args, System.out));
+    }
+
     public static int run(final String[] argv, final PrintStream out) throws Exception {
         final Args a = new Args(argv, Set.of("config", "seconds"), Set.of("config-docs"));
         if (a.flag("config-docs")) {

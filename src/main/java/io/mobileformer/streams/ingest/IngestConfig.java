@@ -83,19 +83,9 @@ public final class IngestConfig extends AbstractConfig {
     private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     public static final ConfigDef CONFIG = new ConfigDef()
-        .define(CAMERAS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, (name, value) -> {
-            @SuppressWarnings("unchecked") final List<String> ids = (List<String>) value;
-            if (ids == null || ids.isEmpty()) {
-                throw new ConfigException(name, value, "list at least one camera id");
-            }
-            for (final String id : ids) {
-                if (!CAMERA_ID.matcher(id).matches()) {
-                    throw new ConfigException(name, value, "camera id '" + id + "' must be 1-64 letters, digits, "
-                        + "'-' or '_' (it is the Kafka record key and part of camera.<id>.* keys)");
-                }
-            }
-        }, Importance.HIGH, "Camera ids, comma-separated. Each id is the Kafka record key of its records (ordering is "
-            + "per camera) and needs camera.<id>.url; camera.<id>.mode overrides mode for that camera.")
+        .define(CAMERAS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new CameraIds(), Importance.HIGH,
+            "Camera ids, comma-separated. Each id is the Kafka record key of its records (ordering is per camera) and "
+                + "needs camera.<id>.url; camera.<id>.mode overrides mode for that camera.")
         .define(TOPIC, Type.STRING, "frames", new ConfigDef.NonEmptyString(), Importance.HIGH,
             "Topic the FrameEnvelope records go to (the detection pipeline's input.topic). Its max.message.bytes must "
                 + "hold a segment (see segment.max-bytes).")
@@ -120,7 +110,8 @@ public final class IngestConfig extends AbstractConfig {
         .define(JPEG_QUALITY, Type.INT, 4, between(2, 31), Importance.LOW,
             "JPEG quantizer in mode=jpeg: 2 is best and largest, 31 worst; 4 keeps detector accuracy at about a third "
                 + "of the size of 2.")
-        .define(SOURCE_SCHEMES, Type.LIST, "rtsp,rtsps,https,file", Importance.HIGH,
+        .define(SOURCE_SCHEMES, Type.LIST, "rtsp,rtsps,https,file", ConfigDef.ValidList.in(false, "rtsp", "rtsps",
+                "http", "https", "file"), Importance.HIGH,
             "Source schemes that may be opened (a camera URL with any other scheme is refused at start). Supported: "
                 + "rtsp, rtsps, http, https, file. http is off by default: credentials and video would cross the "
                 + "network in clear text.")
@@ -158,6 +149,28 @@ public final class IngestConfig extends AbstractConfig {
             Importance.LOW, "First per-camera sequence number. epoch-micros starts at the start time in microseconds, "
                 + "so sequences keep growing across restarts without stored state (a camera never sends a million "
                 + "records a second); zero starts at 0, for tests.");
+
+    /** Camera ids: at least one, each usable as a record key and inside {@code camera.<id>.*} keys. */
+    private static final class CameraIds implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(final String name, final Object value) {
+            @SuppressWarnings("unchecked") final List<String> ids = (List<String>) value;
+            if (ids == null || ids.isEmpty()) {
+                throw new ConfigException(name, value, "list at least one camera id");
+            }
+            for (final String id : ids) {
+                if (!CAMERA_ID.matcher(id).matches()) {
+                    throw new ConfigException(name, value, "camera id '" + id + "' must be 1-64 letters, digits, "
+                        + "'-' or '_' (it is the Kafka record key and part of camera.<id>.* keys)");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "one or more ids of 1-64 letters, digits, '-', '_'";
+        }
+    }
 
     private final Map<String, String> cameraUrls;
     private final Map<String, String> cameraModes;
