@@ -1,5 +1,6 @@
 package io.mobileformer.streams.decode;
 
+import io.mobileformer.streams.ingest.CredentialRedactor;
 import org.bytedeco.ffmpeg.avutil.LogCallback;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.BytePointer;
@@ -22,6 +23,7 @@ public final class FfmpegLog extends LogCallback {
     public static final class Capture {
         private int errors;
         private String first;
+        private String last;
 
         public int errors() {
             return errors;
@@ -29,6 +31,11 @@ public final class FfmpegLog extends LogCallback {
 
         public String first() {
             return first;
+        }
+
+        /** The most recent error: what ended a long-running read (a camera connection), where first() is stale. */
+        public String last() {
+            return last;
         }
     }
 
@@ -59,13 +66,15 @@ public final class FfmpegLog extends LogCallback {
 
     @Override
     public void call(final int level, final BytePointer msg) {
-        final String text = msg == null ? "" : msg.getString().strip();
+        // camera URLs carry credentials, and FFmpeg prints URLs (av_dump_format, some protocol errors)
+        final String text = msg == null ? "" : CredentialRedactor.redact(msg.getString().strip());
         if (level <= avutil.AV_LOG_ERROR) {
             final Capture c = CAPTURE.get();
             if (c != null) {
                 if (c.errors++ == 0) {
                     c.first = text;
                 }
+                c.last = text;
             }
             LOG.debug("{}", text);
         } else if (level <= avutil.AV_LOG_WARNING) {

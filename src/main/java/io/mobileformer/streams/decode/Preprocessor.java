@@ -72,14 +72,15 @@ public final class Preprocessor {
         if (g.scaledW() != width || g.scaledH() != height) {
             fill(dst, offset, plane);
         }
+        // one bulk copy per row into a heap array: a get(int) per byte on the native frame buffer costs more
+        final byte[] row = new byte[3 * g.scaledW()];
         for (int y = 0; y < g.scaledH(); y++) {
-            final int row = y * stride;
+            rgb.get(y * stride, row, 0, row.length);
             int o = offset + (y + g.padY()) * width + g.padX();
-            for (int x = 0; x < g.scaledW(); x++, o++) {
-                final int p = row + 3 * x;
-                dst[o] = r[rgb.get(p) & 0xff];
-                dst[o + plane] = gg[rgb.get(p + 1) & 0xff];
-                dst[o + 2 * plane] = b[rgb.get(p + 2) & 0xff];
+            for (int p = 0; p < row.length; p += 3, o++) {
+                dst[o] = r[row[p] & 0xff];
+                dst[o + plane] = gg[row[p + 1] & 0xff];
+                dst[o + 2 * plane] = b[row[p + 2] & 0xff];
             }
         }
     }

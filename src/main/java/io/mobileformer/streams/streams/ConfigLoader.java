@@ -35,6 +35,15 @@ public final class ConfigLoader {
     }
 
     public static Map<String, String> load(final List<Path> files, final Map<String, String> env) throws IOException {
+        final Map<String, String> merged = readFiles(files);
+        final Set<String> known = knownKeys();
+        applyEnv(merged, known, env);
+        validate(merged, known);
+        return merged;
+    }
+
+    /** The files' keys and values, trimmed; a later file overrides an earlier one. */
+    public static Map<String, String> readFiles(final List<Path> files) throws IOException {
         final Map<String, String> merged = new LinkedHashMap<>();
         for (final Path f : files) {
             final Properties p = new Properties();
@@ -47,15 +56,18 @@ public final class ConfigLoader {
                 merged.put(k.trim(), p.getProperty(k).trim());
             }
         }
-        final Set<String> known = knownKeys();
-        for (final String k : known) {
+        return merged;
+    }
+
+    /** Overrides each of {@code keys} that has an {@link #envName} variable in {@code env}. */
+    public static void applyEnv(final Map<String, String> props, final Iterable<String> keys,
+                                final Map<String, String> env) {
+        for (final String k : keys) {
             final String v = env.get(envName(k));
             if (v != null) {
-                merged.put(k, v);
+                props.put(k, v);
             }
         }
-        validate(merged, known);
-        return merged;
     }
 
     public static String envName(final String key) {
@@ -66,7 +78,7 @@ public final class ConfigLoader {
         final List<String> problems = new ArrayList<>();
         for (final String k : props.keySet()) {
             if (!known.contains(k) && KAFKA_PREFIXES.stream().noneMatch(k::startsWith)) {
-                problems.add("unknown key '" + k + "'" + suggestion(k, known));
+                problems.add(unknownKey(k, known));
             }
         }
         try {
@@ -108,6 +120,11 @@ public final class ConfigLoader {
         s.addAll(ProducerConfig.configNames());
         s.addAll(AdminClientConfig.configNames());
         return s;
+    }
+
+    /** "unknown key 'x'", with the nearest known key when one is close enough to be a typo. */
+    public static String unknownKey(final String key, final Set<String> known) {
+        return "unknown key '" + key + "'" + suggestion(key, known);
     }
 
     private static String suggestion(final String key, final Set<String> known) {

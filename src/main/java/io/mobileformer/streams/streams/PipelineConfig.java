@@ -120,9 +120,14 @@ public final class PipelineConfig extends AbstractConfig {
 
     /** The configuration reference as a Markdown table, generated from {@link #CONFIG}. */
     public static String markdownReference() {
+        return markdownReference(CONFIG);
+    }
+
+    /** Any {@link ConfigDef} as the same Markdown table (the ingest settings use it too). */
+    public static String markdownReference(final ConfigDef def) {
         final StringBuilder sb = new StringBuilder("| key | type | default | valid values | description |\n"
             + "|---|---|---|---|---|\n");
-        for (final ConfigDef.ConfigKey k : new java.util.TreeMap<>(CONFIG.configKeys()).values()) {
+        for (final ConfigDef.ConfigKey k : new java.util.TreeMap<>(def.configKeys()).values()) {
             sb.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase()).append(" | ")
                 .append(k.hasDefault() ? "`" + ConfigDef.convertToString(k.defaultValue, k.type) + "`" : "required")
                 .append(" | ").append(k.validator == null ? "" : k.validator.toString().replace("|", "\\|"))

@@ -99,6 +99,71 @@ class FrameDecoderTest {
         assertReason(DecodeException.Reason.CORRUPT, d, random(188 * 40), "video/mp2t");
     }
 
+    private static FrameDecoder limited(final DecodeLimits limits) {
+        return new FrameDecoder(limits, Sampling.all(), new Preprocessor(64, 48, ResizeMode.STRETCH, MEAN, STD));
+    }
+
+    @Test
+    void payloadOverTheByteLimitIsRefusedBeforeParsing() throws Exception {
+        final byte[] jpg = TestMedia.jpeg(96, 64);
+        final DecodeLimits d = DecodeLimits.defaults();
+        final FrameDecoder small = limited(new DecodeLimits(jpg.length - 1, d.maxPixels(), d.maxFramesPerSegment(),
+            d.maxDecodeMillis()));
+        final DecodeException e = assertThrows(DecodeException.class, () -> small.open(jpg, "image/jpeg"));
+        assertEquals(DecodeException.Reason.PAYLOAD_TOO_LARGE, e.reason());
+        assertTrue(e.getMessage().contains("decode.max-payload-bytes=" + (jpg.length - 1)), e.getMessage());
+        assertEquals(1, all(limited(new DecodeLimits(jpg.length, d.maxPixels(), d.maxFramesPerSegment(),
+            d.maxDecodeMillis())), jpg, "image/jpeg").size(), "exactly at the limit is fine");
+    }
+
+    @Test
+    void videoOverThePixelLimitIsRefusedFromItsStreamHeaderBeforeAnyFrameIsDecoded() throws Exception {
+        final byte[] seg = TestMedia.segment(6, 160, 96, Container.MPEG_TS);
+        final DecodeLimits d = DecodeLimits.defaults();
+        final FrameDecoder tight = limited(new DecodeLimits(d.maxPayloadBytes(), 160 * 96 - 1,
+            d.maxFramesPerSegment(), d.maxDecodeMillis()));
+        try (FrameStream s = tight.open(seg, "video/mp2t")) {
+            final DecodeException e = assertThrows(DecodeException.class, s::next);
+            assertEquals(DecodeException.Reason.TOO_MANY_PIXELS, e.reason());
+            assertTrue(e.getMessage().contains("stream header declares 160x96"), e.getMessage());
+            assertEquals(0, s.decodedFrames(), "refused before the first frame was decoded");
+        }
+        assertEquals(6, all(limited(new DecodeLimits(d.maxPayloadBytes(), 160 * 96, d.maxFramesPerSegment(),
+            d.maxDecodeMillis())), seg, "video/mp2t").size());
+    }
+
+    @Test
+    void segmentWithMoreFramesThanTheLimitIsRefused() throws Exception {
+        final byte[] seg = TestMedia.segment(12, 96, 64, Container.MPEG_TS);
+        final DecodeLimits d = DecodeLimits.defaults();
+        final FrameDecoder five = limited(new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(), 5,
+            d.maxDecodeMillis()));
+        final List<DecodedFrame> before = new ArrayList<>();
+        try (FrameStream s = five.open(seg, "video/mp2t")) {
+            final DecodeException e = assertThrows(DecodeException.class, () -> {
+                DecodedFrame f;
+                while ((f = s.next()) != null) {
+                    before.add(f);
+                }
+            });
+            assertEquals(DecodeException.Reason.TOO_MANY_FRAMES, e.reason());
+            assertTrue(e.getMessage().contains("decode.max-frames-per-segment"), e.getMessage());
+        }
+        assertEquals(5, before.size(), "the frames within the limit came out first");
+    }
+
+    @Test
+    void decodeOverTheTimeLimitIsRefused() {
+        // with a 0 ms budget, the first check after opening the segment and decoding a frame is already over it
+        final byte[] seg = TestMedia.segment(30, 320, 240, Container.MPEG_TS);
+        final DecodeLimits d = DecodeLimits.defaults();
+        final FrameDecoder instant = limited(new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(),
+            d.maxFramesPerSegment(), 0));
+        final DecodeException e = assertThrows(DecodeException.class, () -> all(instant, seg, "video/mp2t"));
+        assertEquals(DecodeException.Reason.TIMEOUT, e.reason());
+        assertTrue(e.getMessage().contains("decode.max-decode-ms"), e.getMessage());
+    }
+
     static byte[] random(final int n) {
         final byte[] b = new byte[n];
         new java.util.Random(n).nextBytes(b);

@@ -23,9 +23,15 @@ public final class TestMedia {
     }
 
     public static byte[] segment(final int n, final int w, final int h, final MediaEncoder.Container c) {
+        return segment(n, w, h, c, n);
+    }
+
+    /** {@code n} frames at 15 fps with a key frame every {@code gop} frames. */
+    public static byte[] segment(final int n, final int w, final int h, final MediaEncoder.Container c,
+                                 final int gop) {
         final List<byte[]> rgb = frames(7, n, w, h).stream().map(SyntheticCamera.Frame::rgb).toList();
         try {
-            return MediaEncoder.segment(rgb, w, h, 15, n, c);
+            return MediaEncoder.segment(rgb, w, h, 15, gop, c);
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,0 +1,145 @@
+package io.mobileformer.streams.ingest;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Camera ingestion: every configured camera on its own thread, publishing {@code FrameEnvelope} records to Kafka
+ * through one idempotent producer, with per-camera health as a log line and JMX metrics.
+ *
+ * <p>Everything that can be checked is checked in {@link #start} before any thread starts: camera URLs against the
+ * {@link SourcePolicy}, the producer settings (in {@link IngestConfig}). After that a camera's trouble stays that
+ * camera's: it reconnects with backoff, and the others keep flowing. {@link #close()} stops the cameras (each
+ * publishes the segment it holds), waits for Kafka to acknowledge what is in flight, and frees everything.
+ */
+public final class Ingest implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+
+    private final Map<String, CameraHealth> health = new LinkedHashMap<>();
+    private final Map<String, CameraWorker> workers = new LinkedHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final EnvelopePublisher publisher;
+    private final IngestMetrics metrics = new IngestMetrics();
+    private final ScheduledExecutorService healthLog;
+    private final long joinMillis;
+    private boolean closed;
+
+    private Ingest(final IngestConfig config, final Map<String, SourceLocation> sources) {
+        final SourceOptions options = SourceOptions.of(config);
+        this.joinMillis = options.ioTimeoutMs() + 5_000;
+        this.publisher = new EnvelopePublisher(config.producerProps(), config.getString(IngestConfig.TOPIC));
+        final long firstSequence = config.getString(IngestConfig.SEQUENCE_ORIGIN).equals("zero") ? 0
+            : System.currentTimeMillis() * 1000;
+        final SplittableRandom seeds = new SplittableRandom(new SecureRandom().nextLong());
+        sources.forEach((id, source) -> {
+            final CameraHealth h = new CameraHealth(id);
+            health.put(id, h);
+            metrics.register(h);
+            final Backoff backoff = new Backoff(config.getLong(IngestConfig.SOURCE_BACKOFF_BASE_MS),
+                config.getLong(IngestConfig.SOURCE_BACKOFF_MAX_MS), seeds.split());
+            workers.put(id, new CameraWorker(id, source, options, sinkFactory(config, id), backoff,
+                config.getInt(IngestConfig.SOURCE_MAX_ATTEMPTS), firstSequence, publisher, h));
+        });
+        final long interval = config.getLong(IngestConfig.HEALTH_LOG_INTERVAL_MS);
+        if (interval > 0) {
+            healthLog = Executors.newSingleThreadScheduledExecutor(r -> {
+                final Thread t = new Thread(r, "mfs-ingest-health");
+                t.setDaemon(true);
+                return t;
+            });
+            healthLog.scheduleAtFixedRate(this::logHealth, interval, interval, TimeUnit.MILLISECONDS);
+        } else {
+            healthLog = null;
+        }
+    }
+
+    /**
+     * Checks every camera source, then starts one thread per camera.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the camera and the setting when a source is
+     *                                                        refused (nothing has been started then)
+     */
+    public static Ingest start(final IngestConfig config) {
+        final SourcePolicy policy = config.sourcePolicy();
+        final Map<String, SourceLocation> sources = new LinkedHashMap<>();
+        config.cameraUrls().forEach((id, url) -> sources.put(id, policy.resolve(id, url)));
+        final Ingest ingest = new Ingest(config, sources);
+        ingest.workers.forEach((id, worker) -> {
+            final Thread t = new Thread(worker, "mfs-ingest-" + id);
+            ingest.threads.add(t);
+            t.start();
+            LOG.info("camera {}: {} ({})", id, sources.get(id).display(), config.cameraMode(id));
+        });
+        return ingest;
+    }
+
+    private static PacketSink.Factory sinkFactory(final IngestConfig config, final String cameraId) {
+        if (config.cameraMode(cameraId).equals("jpeg")) {
+            final double fps = config.getDouble(IngestConfig.JPEG_FPS);
+            final int quality = config.getInt(IngestConfig.JPEG_QUALITY);
+            return (connection, out) -> new JpegSampler(connection, fps, quality, out);
+        }
+        final Segmenter.Container container = Segmenter.Container.of(config.getString(
+            IngestConfig.SEGMENT_CONTAINER));
+        final long segmentMs = config.getLong(IngestConfig.SEGMENT_MS);
+        final int maxBytes = config.getInt(IngestConfig.SEGMENT_MAX_BYTES);
+        return (connection, out) -> new Segmenter(connection, container, segmentMs, maxBytes, out);
+    }
+
+    /** Health of one camera, live. */
+    public CameraHealth health(final String cameraId) {
+        return health.get(cameraId);
+    }
+
+    /** Every camera's health now, in configuration order. */
+    public List<CameraHealth.Snapshot> snapshots() {
+        return health.values().stream().map(CameraHealth::snapshot).toList();
+    }
+
+    public IngestMetrics metrics() {
+        return metrics;
+    }
+
+    private void logHealth() {
+        for (final CameraHealth.Snapshot s : snapshots()) {
+            LOG.info("health {}", s.logLine());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        workers.values().forEach(CameraWorker::stop);
+        for (final Thread t : threads) {
+            try {
+                t.join(joinMillis);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (t.isAlive()) {
+                // stuck in native I/O past every timeout: leave the thread, do not block shutdown on it
+                LOG.warn("{} did not stop within {} ms; abandoning it", t.getName(), joinMillis);
+            }
+        }
+        if (healthLog != null) {
+            healthLog.shutdownNow();
+        }
+        logHealth();
+        publisher.close();
+        metrics.close();
+    }
+}

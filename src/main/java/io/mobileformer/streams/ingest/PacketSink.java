@@ -1,0 +1,36 @@
+package io.mobileformer.streams.ingest;
+
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * What a camera's video packets become: GOP-aligned segments ({@link Segmenter}) or sampled JPEGs
+ * ({@link JpegSampler}). One sink per connection, fed and closed by the camera's own thread; it hands finished
+ * {@link MediaRecord}s to the consumer it was created with. Holds native memory until {@link #close()}.
+ */
+interface PacketSink extends AutoCloseable {
+
+    /** Creates the sink for one connection. */
+    @FunctionalInterface
+    interface Factory {
+        PacketSink open(CameraConnection connection, Consumer<MediaRecord> out) throws IOException;
+    }
+
+    /**
+     * Takes one video packet of the connection; the packet is unreferenced (consumed) when this returns.
+     *
+     * @param arrivalMicros wall-clock time it was read, for capture times
+     */
+    void accept(AVPacket packet, long arrivalMicros) throws IOException;
+
+    /** Emits whatever is pending: the connection ended, and a partial segment is still a decodable one. */
+    void flush() throws IOException;
+
+    /** Packets dropped because no key frame had been seen yet (a record must start with one). */
+    long skippedPackets();
+
+    @Override
+    void close();
+}
