@@ -16,6 +16,10 @@ public final class Main {
         "                                 run the detection topology against a Kafka cluster",
         "  bench pipeline [--seconds 20] [--engine cpu] [--threads 1] [--stream-threads 2] [--batch 8]",
         "                                 detector alone vs the whole path: prints pipeline_efficiency",
+        "  ingest --config config/ingest.properties [--seconds N] | ingest --config-docs",
+        "                                 cameras (rtsp, rtsps, https, files) to the frames topic, with reconnects",
+        "  bench decode [--model f] [--frames 150] [--repeat 3] [--resolutions 360p,720p,1080p]",
+        "                                 decode + preprocess speed vs ffmpeg -threads 1, share of the frame cost",
         "  eval --model m.onnx --clip clip.ts --truth truth.json [--engine cpu]",
         "                                 mAP of a model on a clip with ground truth (training/synthetic.py writes both)",
         "  gpu-check --model m.onnx [--batches 1,8,32,64]",
@@ -27,11 +31,12 @@ public final class Main {
 
     private static int bench(final String[] args, final PrintStream out) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("bench what? pipeline");
+            throw new IllegalArgumentException("bench what? pipeline, decode, engines");
         }
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "pipeline" -> BenchPipelineCommand.run(rest, out);
+            case "decode" -> BenchDecodeCommand.run(rest, out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
         };
     }
@@ -52,6 +57,7 @@ public final class Main {
                 case "run" -> RunCommand.run(rest, out);
                 case "bench" -> bench(rest, out);
                 case "eval" -> EvalCommand.run(rest, out);
+                case "ingest" -> IngestCommand.run(rest, out);
                 case "gpu-check" -> GpuCheckCommand.run(rest, out);
                 case "config-docs" -> {
                     out.print(PipelineConfig.markdownReference());
