@@ -71,12 +71,40 @@ public final class DynamicBatcher implements FrameDetector {
 
     @Override
     public List<FrameResult> detect(final List<DecodedFrame> frames) throws EngineException, InterruptedException {
+        final List<CompletableFuture<FrameResult>> futures = enqueue(frames);
+        final List<FrameResult> out = new ArrayList<>(futures.size());
+        for (final CompletableFuture<FrameResult> f : futures) {
+            out.add(await(f));
+        }
+        return out;
+    }
+
+    @Override
+    public List<CompletableFuture<FrameResult>> submit(final List<DecodedFrame> frames) throws InterruptedException {
+        return enqueue(frames);
+    }
+
+    /** Waits for one result, unwrapping an engine failure. */
+    public static FrameResult await(final CompletableFuture<FrameResult> f) throws EngineException,
+        InterruptedException {
+        try {
+            return f.get();
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new IllegalStateException("batch failed", e.getCause());
+        }
+    }
+
+    private List<CompletableFuture<FrameResult>> enqueue(final List<DecodedFrame> frames) throws InterruptedException {
         final List<CompletableFuture<FrameResult>> futures = new ArrayList<>(frames.size());
         lock.lockInterruptibly();
         try {
             for (final DecodedFrame f : frames) {
                 while (settings.policy() == BatchSettings.FullPolicy.BLOCK && !queue.hasRoom()) {
                     ensureOpen();
+                    changed.signalAll();
                     changed.await();
                 }
                 ensureOpen();
@@ -93,18 +121,7 @@ public final class DynamicBatcher implements FrameDetector {
         } finally {
             lock.unlock();
         }
-        final List<FrameResult> out = new ArrayList<>(futures.size());
-        for (final CompletableFuture<FrameResult> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (final ExecutionException e) {
-                if (e.getCause() instanceof EngineException ee) {
-                    throw ee;
-                }
-                throw new IllegalStateException("batch failed", e.getCause());
-            }
-        }
-        return out;
+        return futures;
     }
 
     private void ensureOpen() {

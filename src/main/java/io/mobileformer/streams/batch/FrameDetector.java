@@ -4,6 +4,7 @@ import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.inference.EngineException;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a stream thread calls to detect: frames in, one result per frame out, in order. The call blocks until every
@@ -12,6 +13,19 @@ import java.util.List;
 public interface FrameDetector extends AutoCloseable {
 
     List<FrameResult> detect(List<DecodedFrame> frames) throws EngineException, InterruptedException;
+
+    /**
+     * Hands frames over and returns at once (or when the queue has room, under backpressure), so the caller can decode
+     * the next frames while these wait for or run in a batch. The caller must wait for every future it got before its
+     * record is done. This default runs the frames synchronously.
+     */
+    default List<CompletableFuture<FrameResult>> submit(final List<DecodedFrame> frames) throws InterruptedException {
+        try {
+            return detect(frames).stream().map(CompletableFuture::completedFuture).toList();
+        } catch (final EngineException e) {
+            return frames.stream().map(f -> CompletableFuture.<FrameResult>failedFuture(e)).toList();
+        }
+    }
 
     @Override
     void close();

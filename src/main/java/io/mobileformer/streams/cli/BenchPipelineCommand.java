@@ -49,7 +49,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class BenchPipelineCommand {
     private static final Set<String> VALUED = Set.of("seconds", "model", "engine", "threads", "stream-threads",
-        "batch", "delay-ms", "width", "height", "segment");
+        "batch", "delay-ms", "width", "height", "segment", "commit-ms");
 
     private static final long PACED = 1_000_000L;
 
@@ -93,6 +93,7 @@ final class BenchPipelineCommand {
                 Map.entry("num.stream.threads", Integer.toString(streamThreads)),
                 Map.entry("batch.max-size", Integer.toString(batch)),
                 Map.entry("batch.max-delay-ms", Integer.toString(delayMs)),
+                Map.entry("commit.interval.ms", a.get("commit-ms", "100")),
                 Map.entry("state.dir", Files.createTempDirectory("mfs-bench-state").toString()));
             final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
             final int records = (saturatedFrames + segment - 1) / segment;
@@ -102,11 +103,23 @@ final class BenchPipelineCommand {
                 app.awaitRunning(Duration.ofSeconds(90));
                 final Map<String, Long> sentAt = new ConcurrentHashMap<>();
                 final Latencies lat = new Latencies();
+                final Map<String, Long> cpu0 = threadCpu();
                 final double[] window = readUntil(kafka, records * segment, sentAt, lat, Duration.ofSeconds(
                     Math.max(120, seconds * 4L)), false);
+                final Map<String, Long> cpu1 = threadCpu();
                 final double e2e = window[0] / window[1];
                 out.printf("e2e_saturated frames=%d seconds=%.1f fps=%.1f mean_batch=%.2f%n", (long) window[0],
                     window[1], e2e, app.batchStats().meanBatchSize());
+                out.printf("time split: in processor %.1f s (waiting for detections %.1f s), batcher inference "
+                        + "%.1f s, over %.1f s of wall time%n", app.metrics().processSeconds(),
+                    app.metrics().detectWaitSeconds(), app.batchStats().batches()
+                        * app.batchStats().meanInferenceMs() / 1e3, window[1]);
+                final StringBuilder cpu = new StringBuilder("cpu seconds by thread group:");
+                cpu1.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - cpu0.getOrDefault(e.getKey(),
+                        0L))).filter(e -> e.getValue() > 50_000_000L)
+                    .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                    .forEach(e -> cpu.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e9)));
+                out.println(cpu);
                 // paced at 70 % of the saturated rate, for latency
                 final int pacedRecords = (int) Math.max(8, 0.7 * e2e * seconds / 3.0 / segment);
                 final long intervalNanos = (long) (segment / (0.7 * e2e) * 1e9);
@@ -128,6 +141,24 @@ final class BenchPipelineCommand {
             }
         }
         return 0;
+    }
+
+    /** CPU time of live threads, summed per name with digits and ids removed. */
+    static Map<String, Long> threadCpu() {
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final Map<String, Long> m = new java.util.TreeMap<>();
+        for (final java.lang.management.ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (ti == null) {
+                continue;
+            }
+            final long t = mx.getThreadCpuTime(ti.getThreadId());
+            final String name = ti.getThreadName().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "")
+                .replaceAll("\\d+", "N");
+            if (t > 0) {
+                m.merge(name, t, Long::sum);
+            }
+        }
+        return m;
     }
 
     static List<FrameEnvelope> workload(final int w, final int h, final int segment) throws Exception {

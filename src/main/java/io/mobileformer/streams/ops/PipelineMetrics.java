@@ -15,6 +15,8 @@ public final class PipelineMetrics {
     private final LongAdder detections = new LongAdder();
     private final LongAdder deadLetters = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder processNanos = new LongAdder();
+    private final LongAdder detectNanos = new LongAdder();
     private final Map<String, LongAdder> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> framesByEngine = new ConcurrentHashMap<>();
 
@@ -31,6 +33,22 @@ public final class PipelineMetrics {
     public void deadLetter(final String stage, final String reason) {
         deadLetters.increment();
         deadLettersByReason.computeIfAbsent(stage + "/" + reason, r -> new LongAdder()).increment();
+    }
+
+    /** Wall time of one record in the processor, and the part of it spent waiting for detections. */
+    public void recordTime(final long totalNanos, final long detectWaitNanos) {
+        processNanos.add(totalNanos);
+        detectNanos.add(detectWaitNanos);
+    }
+
+    /** Seconds spent in the processor, all threads together. */
+    public double processSeconds() {
+        return processNanos.sum() / 1e9;
+    }
+
+    /** Seconds the stream threads waited for the detector. */
+    public double detectWaitSeconds() {
+        return detectNanos.sum() / 1e9;
     }
 
     public void dropped() {

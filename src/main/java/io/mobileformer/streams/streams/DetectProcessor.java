@@ -7,6 +7,7 @@ import io.mobileformer.streams.avro.ModelRef;
 import io.mobileformer.streams.avro.SourcePosition;
 import io.mobileformer.streams.avro.Timings;
 import io.mobileformer.streams.batch.FrameDetector;
+import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.batch.FrameResult;
 import io.mobileformer.streams.decode.DecodeException;
 import io.mobileformer.streams.decode.DecodedFrame;
@@ -28,6 +29,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -39,11 +41,12 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
     private final Supplier<FrameDecoder> decoderFactory;
     private final FrameDetector detector;
     private final ModelRef model;
-    private final int maxBatch;
     private final PipelineMetrics metrics;
     private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
     private ProcessorContext<Object, Object> context;
+    private final int maxBatch;
     private FrameDecoder decoder;
+    private long detectWait;
 
     DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final FrameDetector detector, final ModelRef model,
                     final int maxBatch, final PipelineMetrics metrics) {
@@ -62,6 +65,16 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        final long start = System.nanoTime();
+        detectWait = 0;
+        try {
+            processTimed(record);
+        } finally {
+            metrics.recordTime(System.nanoTime() - start, detectWait);
+        }
+    }
+
+    private void processTimed(final Record<byte[], byte[]> record) {
         metrics.recordIn();
         final RecordMetadata meta = context.recordMetadata().orElse(null);
         final FrameEnvelope env;
@@ -109,19 +122,36 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
         final byte[] payload = bytes(env.getPayload());
         final List<SpecificRecord> out = new ArrayList<>();
         final long decodeStart = System.nanoTime();
+        // frames go to the batcher a full batch at a time, and decoding the next batch overlaps this one's inference
+        final List<DecodedFrame> frames = new ArrayList<>();
+        final List<CompletableFuture<FrameResult>> pending = new ArrayList<>();
         try (FrameStream stream = decoder.open(payload, env.getContentType())) {
-            final List<DecodedFrame> batch = new ArrayList<>(maxBatch);
             DecodedFrame f;
+            int chunkStart = 0;
             while ((f = stream.next()) != null) {
-                batch.add(f);
-                if (batch.size() == maxBatch) {
-                    publish(env, meta, batch, out);
-                    batch.clear();
+                frames.add(f);
+                if (frames.size() - chunkStart == maxBatch) {
+                    pending.addAll(detector.submit(frames.subList(chunkStart, frames.size())));
+                    chunkStart = frames.size();
                 }
             }
-            if (!batch.isEmpty()) {
-                publish(env, meta, batch, out);
+            if (chunkStart < frames.size()) {
+                pending.addAll(detector.submit(frames.subList(chunkStart, frames.size())));
             }
+        } finally {
+            // never leave a record with frames in flight: wait for all, even when decoding failed part way
+            final long t0 = System.nanoTime();
+            for (final CompletableFuture<FrameResult> p : pending) {
+                try {
+                    p.join();
+                } catch (final RuntimeException ignored) {
+                    // reported below through DynamicBatcher.await
+                }
+            }
+            detectWait += System.nanoTime() - t0;
+        }
+        for (int i = 0; i < frames.size(); i++) {
+            publish(env, meta, frames.get(i), DynamicBatcher.await(pending.get(i)), out);
         }
         if (out.isEmpty()) {
             throw new DecodeException(DecodeException.Reason.NO_FRAMES, "no frame was sampled from the record ("
@@ -130,37 +160,32 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
         return out;
     }
 
-    private void publish(final FrameEnvelope env, final RecordMetadata meta, final List<DecodedFrame> frames,
-                         final List<SpecificRecord> out) throws EngineException, InterruptedException {
-        final List<FrameResult> results = detector.detect(frames);
-        for (int i = 0; i < frames.size(); i++) {
-            final DecodedFrame f = frames.get(i);
-            final FrameResult r = results.get(i);
-            final Instant ts = env.getCaptureTime().plusNanos(f.ptsMicros() * 1000);
-            if (r.isDropped()) {
-                out.add(new FrameDropped(env.getCameraId(), env.getSequence(), f.index(), ts, r.droppedReason()));
-                continue;
-            }
-            final List<io.mobileformer.streams.avro.Detection> dets = new ArrayList<>(r.detections().size());
-            for (final Detection d : r.detections()) {
-                dets.add(new io.mobileformer.streams.avro.Detection(d.classId(), d.label(), d.score(), d.x0(), d.y0(),
-                    d.x1(), d.y1()));
-            }
-            out.add(FrameDetections.newBuilder()
-                .setCameraId(env.getCameraId())
-                .setSegmentSequence(env.getSequence())
-                .setFrameIndex(f.index())
-                .setFrameTimestamp(ts)
-                .setSource(new SourcePosition(meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(),
-                    meta == null ? -1L : meta.offset()))
-                .setModel(model)
-                .setEngine(r.engine())
-                .setImageWidth(f.geometry().srcW())
-                .setImageHeight(f.geometry().srcH())
-                .setDetections(dets)
-                .setTimings(new Timings(f.decodeMs(), r.queueMs(), r.inferenceMs()))
-                .build());
+    private void publish(final FrameEnvelope env, final RecordMetadata meta, final DecodedFrame f,
+                         final FrameResult r, final List<SpecificRecord> out) {
+        final Instant ts = env.getCaptureTime().plusNanos(f.ptsMicros() * 1000);
+        if (r.isDropped()) {
+            out.add(new FrameDropped(env.getCameraId(), env.getSequence(), f.index(), ts, r.droppedReason()));
+            return;
         }
+        final List<io.mobileformer.streams.avro.Detection> dets = new ArrayList<>(r.detections().size());
+        for (final Detection d : r.detections()) {
+            dets.add(new io.mobileformer.streams.avro.Detection(d.classId(), d.label(), d.score(), d.x0(), d.y0(),
+                d.x1(), d.y1()));
+        }
+        out.add(FrameDetections.newBuilder()
+            .setCameraId(env.getCameraId())
+            .setSegmentSequence(env.getSequence())
+            .setFrameIndex(f.index())
+            .setFrameTimestamp(ts)
+            .setSource(new SourcePosition(meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(),
+                meta == null ? -1L : meta.offset()))
+            .setModel(model)
+            .setEngine(r.engine())
+            .setImageWidth(f.geometry().srcW())
+            .setImageHeight(f.geometry().srcH())
+            .setDetections(dets)
+            .setTimings(new Timings(f.decodeMs(), r.queueMs(), r.inferenceMs()))
+            .build());
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final RecordMetadata meta, final String stage,

@@ -46,7 +46,6 @@ public final class DetectionTopology {
             cfg.getInt(PipelineConfig.SAMPLE_EVERY_N), cfg.getDouble(PipelineConfig.SAMPLE_FPS));
         final Preprocessor pre = new Preprocessor(contract);
         final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
-        final int maxBatch = cfg.getInt(PipelineConfig.BATCH_MAX_SIZE);
         final Serializer<FrameDetections> detectionsSer = AvroSerdes.frameDetections().serializer();
         final Serializer<FrameDropped> droppedSer = AvroSerdes.frameDropped().serializer();
 
@@ -54,7 +53,7 @@ public final class DetectionTopology {
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
             cfg.getString(PipelineConfig.INPUT_TOPIC));
         t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), detector,
-            model, maxBatch, metrics), SOURCE);
+            model, cfg.getInt(PipelineConfig.BATCH_MAX_SIZE), metrics), SOURCE);
         t.addSink(DETECTIONS_SINK, cfg.getString(PipelineConfig.OUTPUT_TOPIC), new StringSerializer(),
             (topic, v) -> detectionsSer.serialize(topic, (FrameDetections) v), DETECT);
         t.addSink(DLQ_SINK, cfg.getString(PipelineConfig.DLQ_TOPIC), new ByteArraySerializer(),

@@ -142,6 +142,7 @@ class DetectionTopologyTest {
 
     @Test
     void liveModeDropsAreReportedNeverSilent() throws Exception {
+        // a 2 s max delay keeps the worker away until all six frames are queued: the evictions are deterministic
         final PipelineConfig cfg = new PipelineConfig(Map.of(PipelineConfig.BATCH_FULL_POLICY, "drop-oldest",
             PipelineConfig.BATCH_QUEUE_CAPACITY, 2));
         final Properties p = new Properties();
@@ -149,7 +150,7 @@ class DetectionTopologyTest {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         final PipelineMetrics metrics = new PipelineMetrics();
         try (DynamicBatcher batcher = new DynamicBatcher(new Detector(contract, OrtEngine.cpu(contract.path(), 1),
-                 0.3f, 100), new BatchSettings(8, 5_000_000L, 2, BatchSettings.FullPolicy.DROP_OLDEST));
+                 0.3f, 100), new BatchSettings(8, 2_000_000_000L, 2, BatchSettings.FullPolicy.DROP_OLDEST));
              TopologyTestDriver d = new TopologyTestDriver(DetectionTopology.build(cfg, contract, batcher, metrics), p)) {
             d.createInputTopic("frames", new ByteArraySerializer(), new ByteArraySerializer()).pipeInput(key("cam-l"),
                 Envelopes.bytes("cam-l", 5, "video/mp2t", TestMedia.segment(6, 160, 96, Container.MPEG_TS)));
