@@ -1,0 +1,17 @@
+package io.mobileformer.streams.inference.java;
+
+/** Where a step's operands are once memory is planned, and how to run it. */
+record Binding(Operand[] in, Operand[] out, int scratchOffset, int scratchSize, boolean vector, PlanValue[] values) {
+
+    Operand in(final int i) {
+        return i < in.length ? in[i] : null;
+    }
+
+    Operand out(final int j) {
+        return out[j];
+    }
+
+    boolean has(final int i) {
+        return in(i) != null;
+    }
+}
