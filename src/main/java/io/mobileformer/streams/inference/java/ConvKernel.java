@@ -78,8 +78,8 @@ interface ConvKernel {
                 final int chunk = task % chunks;
                 final Epilogue.Inputs gin = groups == 1 ? in : shift(in, g * rows, plane);
                 Gemm.multiply(vector, weights[g], src, srcOff + g * kPerGroup * plane, plane, arena,
-                    yOff + g * rows * plane, plane, Tasks.alignedStart(plane, chunk, chunks, 32),
-                    Tasks.alignedStart(plane, chunk + 1, chunks, 32), epilogues[g], gin);
+                    yOff + g * rows * plane, plane, Tasks.alignedStart(plane, chunk, chunks, Gemm.NR),
+                    Tasks.alignedStart(plane, chunk + 1, chunks, Gemm.NR), epilogues[g], gin);
             });
         }
 

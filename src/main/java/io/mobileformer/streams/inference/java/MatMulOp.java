@@ -4,6 +4,7 @@ import io.mobileformer.streams.inference.java.kernel.Activation;
 import io.mobileformer.streams.inference.java.kernel.Epilogue;
 import io.mobileformer.streams.inference.java.kernel.Gemm;
 import io.mobileformer.streams.inference.java.kernel.PackedA;
+import io.mobileformer.streams.inference.java.kernel.PackedB;
 
 import java.util.List;
 
@@ -101,7 +102,7 @@ final class MatMulOp implements Op {
 
     @Override
     public String label(final Node node, final PlanValue[] in, final PlanValue[] out) {
-        return in[1].isConstant() || in[0].isConstant() ? "MatMul(linear)" : "MatMul(attention)";
+        return (in[1].isConstant() || in[0].isConstant() ? "MatMul(linear)" : "MatMul(attention)");
     }
 
     @Override
@@ -171,12 +172,17 @@ final class MatMulOp implements Op {
             final int batches = offC.length;
             final boolean packed = bcs == 1 || cols == 1;
             final boolean dot = !packed && acs == 1 && brs == 1;
-            // a constant left operand (convolution-like weights) is packed once here, per distinct offset
-            final PackedA[] prepacked = a.isConstant() ? new PackedA[batches] : null;
-            if (prepacked != null && !dot) {
-                for (int bi = 0; bi < batches; bi++) {
+            // constant operands (weights) are packed once here, per distinct offset
+            final PackedA[] prepacked = a.isConstant() && !dot ? new PackedA[batches] : null;
+            final PackedB[] packedB = b.isConstant() && !dot ? new PackedB[batches] : null;
+            for (int bi = 0; bi < batches; bi++) {
+                if (prepacked != null) {
                     prepacked[bi] = bi > 0 && offA[bi] == offA[bi - 1] ? prepacked[bi - 1]
                         : PackedA.pack(a.constant(), offA[bi], rows, k, ars, acs);
+                }
+                if (packedB != null) {
+                    packedB[bi] = bi > 0 && offB[bi] == offB[bi - 1] ? packedB[bi - 1]
+                        : PackedB.pack(b.constant(), offB[bi], k, cols, brs, bcs);
                 }
             }
             final int colChunks = Math.max(1, (cols + 255) / 256);
@@ -186,7 +192,7 @@ final class MatMulOp implements Op {
                 final int tasks = Tasks.count(par, batches * colChunks, (long) batches * rows * cols * k);
                 if (tasks <= 1) {
                     for (int bi = 0; bi < batches; bi++) {
-                        one(bi, 0, cols, aa, ba, arena, offC[bi], prepacked, ep, vector, dot, packed);
+                        one(bi, 0, cols, aa, ba, arena, offC[bi], prepacked, packedB, ep, vector, dot, packed);
                     }
                     return;
                 }
@@ -194,15 +200,16 @@ final class MatMulOp implements Op {
                 par.run(batches * chunks, (task, w) -> {
                     final int bi = task / chunks;
                     final int chunk = task % chunks;
-                    one(bi, Tasks.alignedStart(cols, chunk, chunks, 32), Tasks.alignedStart(cols, chunk + 1, chunks, 32), aa, ba, arena,
-                        offC[bi], prepacked, ep, vector, dot, packed);
+                    one(bi, Tasks.alignedStart(cols, chunk, chunks, Gemm.NR),
+                        Tasks.alignedStart(cols, chunk + 1, chunks, Gemm.NR), aa, ba, arena, offC[bi], prepacked,
+                        packedB, ep, vector, dot, packed);
                 });
             };
         }
 
         private void one(final int bi, final int c0, final int c1, final float[] aa, final float[] ba,
-                         final float[] ca, final int cOff, final PackedA[] prepacked, final Epilogue ep,
-                         final boolean vector, final boolean dot, final boolean packed) {
+                         final float[] ca, final int cOff, final PackedA[] prepacked, final PackedB[] packedB,
+                         final Epilogue ep, final boolean vector, final boolean dot, final boolean packed) {
             if (dot) {
                 Gemm.multiplyDot(vector, rows, c1 - c0, k, aa, offA[bi], ars, ba, offB[bi] + c0 * bcs, bcs, ca,
                     cOff + c0, ldc, 1);
@@ -211,7 +218,9 @@ final class MatMulOp implements Op {
             }
             final PackedA pa = prepacked != null ? prepacked[bi]
                 : PackedA.packInto(ScratchA.get(PackedA.size(rows, k)), 0, aa, offA[bi], rows, k, ars, acs);
-            if (packed) {
+            if (packedB != null) {
+                Gemm.multiply(vector, pa, packedB[bi], ca, cOff, ldc, c0, c1, ep, Epilogue.Inputs.NONE);
+            } else if (packed) {
                 Gemm.multiply(vector, pa, ba, offB[bi], brs, ca, cOff, ldc, c0, c1, ep, Epilogue.Inputs.NONE);
             } else {
                 Gemm.multiplyStrided(vector, pa, ba, offB[bi] + c0 * bcs, brs, bcs, c1 - c0, ca, cOff + c0, ldc,

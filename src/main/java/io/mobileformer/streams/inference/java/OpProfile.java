@@ -13,8 +13,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * reading the clock around every step costs a little.
  */
 public final class OpProfile {
-    /** One kind of step: total nanoseconds, number of step executions and multiply-adds done. */
-    public record Entry(String op, long nanos, long calls, long madds) {
+    /**
+     * One kind of step over all profiled calls: total nanoseconds, forward passes it took part in, steps of this kind
+     * per pass, and multiply-adds done.
+     */
+    public record Entry(String op, long nanos, long runs, long steps, long madds) {
+        /** Milliseconds per forward pass. */
+        public double millisPerRun() {
+            return runs == 0 ? 0 : nanos / 1e6 / runs;
+        }
     }
 
     private final Map<Plan, long[]> nanos = new ConcurrentHashMap<>();
@@ -46,19 +53,23 @@ public final class OpProfile {
         for (final Map.Entry<Plan, long[]> e : nanos.entrySet()) {
             final Plan plan = e.getKey();
             final long[] total = e.getValue();
-            final long calls = runs.get(plan)[0];
             synchronized (total) {
+                final long calls = runs.get(plan)[0];
+                final Map<String, Boolean> seen = new LinkedHashMap<>();
                 for (int i = 0; i < total.length; i++) {
                     final Plan.PlannedStep s = plan.steps().get(i);
-                    final long[] acc = by.computeIfAbsent(s.label(), k -> new long[3]);
+                    final long[] acc = by.computeIfAbsent(s.label(), k -> new long[4]);
                     acc[0] += total[i];
-                    acc[1] += calls;
-                    acc[2] += calls * s.madds();
+                    if (seen.put(s.label(), Boolean.TRUE) == null) {
+                        acc[1] += calls;
+                    }
+                    acc[2]++;
+                    acc[3] += calls * s.madds();
                 }
             }
         }
         final List<Entry> out = new ArrayList<>();
-        by.forEach((k, v) -> out.add(new Entry(k, v[0], v[1], v[2])));
+        by.forEach((k, v) -> out.add(new Entry(k, v[0], v[1], v[1] == 0 ? 0 : v[2], v[3])));
         out.sort(Comparator.comparingLong(Entry::nanos).reversed());
         return out;
     }

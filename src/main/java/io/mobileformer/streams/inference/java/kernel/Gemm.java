@@ -19,6 +19,8 @@ public final class Gemm {
     public static final int MR = 8;
     /** Rows of the narrow last panel used when at most this many rows remain. */
     public static final int MR_SMALL = 4;
+    /** Columns of a micro-tile: two vectors; column ranges handed to workers are multiples of this. */
+    public static final int NR = Simd.available() ? 2 * Simd.lanes() : 32;
 
     private Gemm() {
     }
@@ -45,6 +47,20 @@ public final class Gemm {
             GemmVector.multiply(a, b, bOff, ldb, c, cOff, ldc, n0, n1, ep, in);
         } else {
             multiplyScalar(a, b, bOff, ldb, c, cOff, ldc, n0, n1, ep, in);
+        }
+    }
+
+    /**
+     * Like {@link #multiply} with B pre-packed in panels; {@code n0} must be a multiple of {@link #NR}. Each panel is
+     * handed to the in-place kernel at row stride {@code NR}, with the base offset shifted so that global column
+     * indices (which the epilogue needs) address the panel.
+     */
+    public static void multiply(final boolean vector, final PackedA a, final PackedB b, final float[] c,
+                                final int cOff, final int ldc, final int n0, final int n1, final Epilogue ep,
+                                final Epilogue.Inputs in) {
+        for (int j = n0; j < n1; j += NR) {
+            final int panelBase = j / NR * b.k * NR;
+            multiply(vector, a, b.data, panelBase - j, NR, c, cOff, ldc, j, Math.min(j + NR, n1), ep, in);
         }
     }
 
