@@ -122,6 +122,11 @@ public final class JavaEngine implements Engine {
         return plan(1).steps().size();
     }
 
+    /** Labels of the batch-1 steps in execution order: what fusion produced (tests assert on it). */
+    List<String> stepLabels() {
+        return plan(1).steps().stream().map(Plan.PlannedStep::label).toList();
+    }
+
     /** Turns per-step timing on or off; turning it on clears what was collected. */
     public void profiling(final boolean on) {
         if (on) {
