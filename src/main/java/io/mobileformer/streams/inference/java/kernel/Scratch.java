@@ -13,7 +13,11 @@ public final class Scratch {
     private float[] edgePanel = new float[0];
     private float[] planes = new float[0];
     private float[] flat = new float[0];
+    private float[] softmaxRows = new float[0];
+    private float[] erfInput = new float[0];
+    private final float[] finish = new float[5];
     private final float[] tile = new float[Gemm.MR * 128];
+    private final float[][] splats = {new float[64], new float[64]};
 
     private Scratch() {
     }
@@ -52,6 +56,35 @@ public final class Scratch {
             flat = new float[size];
         }
         return flat;
+    }
+
+    /** A copy of an in-place erf's input. */
+    float[] erfInput(final float[] x, final int xo, final int n) {
+        if (erfInput.length < n) {
+            erfInput = new float[n];
+        }
+        System.arraycopy(x, xo, erfInput, 0, n);
+        return erfInput;
+    }
+
+    /** The five per-channel epilogue values of a depthwise convolution. */
+    float[] finish() {
+        return finish;
+    }
+
+    /** Rows of maxima and sums of a token-major softmax. */
+    float[] softmaxRows(final int size) {
+        if (softmaxRows.length < size) {
+            softmaxRows = new float[size];
+        }
+        return softmaxRows;
+    }
+
+    /** Slot {@code slot} (0 or 1) filled with {@code value}: a broadcast operand as a row one vector wide. */
+    float[] splat(final float value, final int slot) {
+        final float[] s = splats[slot];
+        java.util.Arrays.fill(s, value);
+        return s;
     }
 
     /** A fixed tile of {@code MR x 128} floats for edge tiles of products. */
