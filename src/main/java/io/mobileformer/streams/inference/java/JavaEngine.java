@@ -24,23 +24,35 @@ import java.util.concurrent.ConcurrentHashMap;
  * load. Plans for other batch sizes are made on first use and cached; each call borrows an arena from a pool, so
  * {@link #run} is thread-safe and allocates nothing but its outputs in steady state.
  *
- * <p>Threads: with {@code threads > 1} a batch of several images is split into one sub-batch per thread (no
- * synchronisation inside the forward pass); a single image is split inside each large kernel instead. The pool
- * belongs to the engine and {@link #close()} stops it.
+ * <p>Threads: a batch of several images is cut into chunks of {@link Options#microBatch()} images that the threads
+ * take in turn, each chunk one single-threaded forward pass (no synchronisation inside it); a single image is split
+ * inside each large kernel instead. The pool belongs to the engine and {@link #close()} stops it.
  */
 public final class JavaEngine implements Engine {
     public static final String NAME = "java";
 
-    /** Settings; {@code vector = false} forces the scalar kernels (also {@code -Dmfs.java.vector=false}). */
-    public record Options(int threads, boolean vector) {
+    /**
+     * Settings. {@code vector = false} forces the scalar kernels (also {@code -Dmfs.java.vector=false}).
+     * {@code microBatch} caps the images one forward pass carries: a batch is cut into chunks of that size which the
+     * threads take in turn. 1 (the default) keeps each pass's feature maps in L2 and measured ~5% faster per image
+     * than whole batches of 8; larger chunks reuse token-linear weights across images.
+     */
+    public record Options(int threads, boolean vector, int microBatch) {
         public Options {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, not " + threads);
+            }
+            if (microBatch < 1) {
+                throw new IllegalArgumentException("microBatch must be >= 1, not " + microBatch);
             }
             if (vector && !Simd.available()) {
                 throw new IllegalArgumentException("the Vector API is not available in this JVM "
                     + "(start it with --add-modules=jdk.incubator.vector)");
             }
+        }
+
+        public Options(final int threads, final boolean vector) {
+            this(threads, vector, 1);
         }
 
         public static Options threads(final int threads) {
@@ -55,6 +67,8 @@ public final class JavaEngine implements Engine {
     private final Map<Integer, Plan> plans = new ConcurrentHashMap<>();
     private final ArenaPool arenas = new ArenaPool();
     private final OpProfile profile = new OpProfile();
+    /** Every output has the batch as its first axis, so chunks of a batch can run apart and be concatenated. */
+    private final boolean splittable;
     private volatile boolean profiling;
     private volatile boolean closed;
 
@@ -63,6 +77,22 @@ public final class JavaEngine implements Engine {
         this.options = options;
         this.planner = new Planner(graph.constants(), options.vector());
         this.pool = Parallel.of(options.threads());
+        this.splittable = batchLeads(graph);
+    }
+
+    private static boolean batchLeads(final Graph g) {
+        final Map<String, int[]> one = ShapeInference.run(g, 1);
+        final Map<String, int[]> two = ShapeInference.run(g, 2);
+        for (final String out : g.outputs()) {
+            final int[] a = one.get(out);
+            final int[] b = two.get(out);
+            if (a == null || b == null || a.length == 0 || a[0] != 1 || b[0] != 2
+                || !java.util.Arrays.equals(java.util.Arrays.copyOfRange(a, 1, a.length),
+                java.util.Arrays.copyOfRange(b, 1, b.length))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Loads {@code model} for {@code threads} threads with the default kernels. */
@@ -153,11 +183,11 @@ public final class JavaEngine implements Engine {
         }
         final int n = got[0];
         try {
-            final int parts = Math.min(options.threads(), n);
-            if (parts <= 1) {
+            final int chunks = (n + options.microBatch() - 1) / options.microBatch();
+            if (chunks <= 1 || !splittable) {
                 return runPlan(plan(n), images.data(), 0, pool);
             }
-            return runSplit(images, n, parts);
+            return runSplit(images, n, chunks);
         } catch (final GraphException e) {
             throw e.toEngineException(NAME);
         } catch (final RuntimeException | OutOfMemoryError e) {
@@ -166,7 +196,7 @@ public final class JavaEngine implements Engine {
         }
     }
 
-    /** One sub-batch per thread, each planned and run single-threaded, then concatenated along the batch. */
+    /** Chunks taken by the threads in turn, each planned and run single-threaded, then concatenated. */
     private Map<String, Tensor> runSplit(final Tensor images, final int n, final int parts) {
         final int perImage = images.stride0();
         @SuppressWarnings("unchecked")

@@ -14,8 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OpProfile {
     /**
-     * One kind of step over all profiled calls: total nanoseconds, forward passes it took part in, steps of this kind
-     * per pass, and multiply-adds done.
+     * One kind of step over all profiled calls: total nanoseconds, forward passes it took part in (a call runs one
+     * pass per chunk of {@link JavaEngine.Options#microBatch()} images), steps of this kind per pass, and
+     * multiply-adds done.
      */
     public record Entry(String op, long nanos, long runs, long steps, long madds) {
         /** Milliseconds per forward pass. */

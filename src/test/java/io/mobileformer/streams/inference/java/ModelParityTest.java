@@ -25,16 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ModelParityTest {
 
-    @ParameterizedTest(name = "{0} batch {1} threads {2} vector {3}")
+    @ParameterizedTest(name = "{0} batch {1} threads {2} vector {3} micro-batch {4}")
     @CsvSource({
-        "models/tiny-centernet.onnx, 1, 1, true",
-        "models/tiny-centernet.onnx, 3, 2, true",
-        "models/tiny-centernet.onnx, 2, 1, false",
-        "models/tiny-detr.onnx, 1, 1, true",
-        "models/tiny-detr.onnx, 3, 2, true",
-        "models/tiny-detr.onnx, 2, 1, false"})
-    void rawOutputsAndDetectionsMatch(final String file, final int batch, final int threads, final boolean vector)
-        throws EngineException, IOException {
+        "models/tiny-centernet.onnx, 1, 1, true, 1",
+        "models/tiny-centernet.onnx, 3, 2, true, 1",
+        "models/tiny-centernet.onnx, 3, 1, true, 4",
+        "models/tiny-centernet.onnx, 2, 1, false, 2",
+        "models/tiny-detr.onnx, 1, 1, true, 1",
+        "models/tiny-detr.onnx, 3, 2, true, 1",
+        "models/tiny-detr.onnx, 4, 2, true, 2",
+        "models/tiny-detr.onnx, 2, 1, false, 2"})
+    void rawOutputsAndDetectionsMatch(final String file, final int batch, final int threads, final boolean vector,
+                                      final int microBatch) throws EngineException, IOException {
         final Path model = Path.of(file);
         final ModelContract contract = ModelContract.load(model);
         final Tensor images = TestModels.input(batch * 7L, batch, 3, contract.inputHeight(), contract.inputWidth());
@@ -44,7 +46,7 @@ class ModelParityTest {
         }
         final Map<String, Tensor> actual;
         try (JavaEngine je = JavaEngine.load(model, new JavaEngine.Options(threads,
-            vector && io.mobileformer.streams.inference.java.kernel.Simd.available()))) {
+            vector && io.mobileformer.streams.inference.java.kernel.Simd.available(), microBatch))) {
             actual = je.run(images);
         }
         final double diff = Parity.maxAbsDiff(expected, actual);
