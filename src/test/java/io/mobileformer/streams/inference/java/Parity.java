@@ -54,7 +54,10 @@ final class Parity {
         }
     }
 
-    /** Both engines on {@code input}, with the vector and the scalar kernels; returns the worst difference. */
+    /**
+     * Both engines on {@code input}, with the vector and the scalar kernels; returns the worst difference. The whole
+     * batch runs as one pass, so operators see N > 1 against tensors broadcast over the batch.
+     */
     static double check(final OnnxMl.ModelProto model, final Tensor input) throws EngineException {
         final Map<String, Tensor> expected = ort(TestModels.write(model), input);
         double worst = 0;
@@ -62,7 +65,8 @@ final class Parity {
             if (vector && !io.mobileformer.streams.inference.java.kernel.Simd.available()) {
                 continue;
             }
-            worst = Math.max(worst, maxAbsDiff(expected, java(model, input, new JavaEngine.Options(1, vector))));
+            worst = Math.max(worst, maxAbsDiff(expected, java(model, input,
+                new JavaEngine.Options(1, vector, input.dim(0)))));
         }
         return worst;
     }

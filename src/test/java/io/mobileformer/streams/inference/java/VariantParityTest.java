@@ -40,7 +40,10 @@ class VariantParityTest {
             expected = ort.run(images);
         }
         final Map<String, Tensor> actual;
-        try (JavaEngine je = JavaEngine.load(model, threads)) {
+        // one thread: the whole batch in one pass; two threads: single-image passes split over the threads
+        final JavaEngine.Options options = new JavaEngine.Options(threads, JavaEngine.Options.threads(1).vector(),
+            threads == 1 ? batch : 1);
+        try (JavaEngine je = JavaEngine.load(model, options)) {
             actual = je.run(images);
         }
         final double diff = Parity.maxAbsDiff(expected, actual);
