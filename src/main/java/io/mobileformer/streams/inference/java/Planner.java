@@ -63,11 +63,9 @@ final class Planner {
         }
 
         Plan run(final int batch) {
-            final Map<String, Buffer> inputBuffers = new LinkedHashMap<>();
             for (final Map.Entry<String, int[]> e : inputShapes.entrySet()) {
                 final Buffer b = newBuffer(Shapes.size(e.getValue()));
                 b.use(-1);
-                inputBuffers.put(e.getKey(), b);
                 values.put(e.getKey(), PlanValue.activation(e.getKey(), e.getValue(),
                     Shapes.identity(e.getValue().length), b));
             }
@@ -104,8 +102,7 @@ final class Planner {
                     out[j] = operand(p.out()[j]);
                 }
                 final int scratchOffset = p.scratch() == null ? 0 : p.scratch().root().offset;
-                final int scratchSize = p.scratch() == null ? 0 : p.scratch().size;
-                final Binding b = new Binding(in, out, scratchOffset, scratchSize, vector, p.in());
+                final Binding b = new Binding(in, out, scratchOffset, vector, p.in());
                 steps.add(new Plan.PlannedStep(p.op().label(p.node(), p.in(), p.out()), p.op().bind(p.node(), b),
                     p.op().madds(p.node(), p.in(), p.out())));
             }
