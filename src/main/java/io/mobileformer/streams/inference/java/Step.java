@@ -1,0 +1,12 @@
+package io.mobileformer.streams.inference.java;
+
+import io.mobileformer.streams.inference.java.kernel.Parallel;
+
+/**
+ * One bound kernel call of a plan. Steps hold no per-call state: the arena of the call comes in as an argument, so
+ * the same plan may run on several threads at once.
+ */
+@FunctionalInterface
+interface Step {
+    void run(float[] arena, Parallel par);
+}
