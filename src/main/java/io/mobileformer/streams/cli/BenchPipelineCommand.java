@@ -83,7 +83,7 @@ final class BenchPipelineCommand {
 
         // 2 + 3. the full path on a real broker
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            kafka.createTopics(Math.max(2, streamThreads), "bench-frames");
+            kafka.createTopics(Math.max(4, 2 * streamThreads), "bench-frames");
             final Map<String, String> props = Map.ofEntries(
                 Map.entry("bootstrap.servers", kafka.bootstrapServers()), Map.entry("application.id", "mfs-bench"),
                 Map.entry("input.topic", "bench-frames"), Map.entry("output.topic", "bench-detections"),
@@ -224,8 +224,9 @@ final class BenchPipelineCommand {
             for (int i = 0; i < records; i++) {
                 final FrameEnvelope base = workload.get(i % workload.size());
                 final long seq = sentAt == null ? i : PACED + i;
-                final FrameEnvelope e = FrameEnvelope.newBuilder(base).setSequence(seq)
-                    .setCaptureTime(Instant.now()).build();
+                // eight camera ids over the partitions, so every stream thread has work
+                final FrameEnvelope e = FrameEnvelope.newBuilder(base).setCameraId("bench-cam-" + (i % 8))
+                    .setSequence(seq).setCaptureTime(Instant.now()).build();
                 if (sentAt != null) {
                     sentAt.put(e.getCameraId() + "/" + seq, System.nanoTime());
                 }

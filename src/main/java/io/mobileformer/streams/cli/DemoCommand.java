@@ -83,7 +83,7 @@ final class DemoCommand {
                 Map.entry("engine.threads", a.get("threads", "1")),
                 Map.entry("batch.max-size", a.get("batch", "8")),
                 Map.entry("topics.partitions", Integer.toString(cameras)),
-                Map.entry("num.stream.threads", "1"),
+                Map.entry("num.stream.threads", Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
                 Map.entry("state.dir", Files.createTempDirectory("mfs-demo-state").toString())))) {
                 if (!app.awaitRunning(Duration.ofSeconds(90))) {
                     out.println("ERROR: Kafka Streams did not reach RUNNING (state " + app.state() + ")");

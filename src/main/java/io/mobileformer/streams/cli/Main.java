@@ -18,6 +18,10 @@ public final class Main {
         "                                 detector alone vs the whole path: prints pipeline_efficiency",
         "  ingest --config config/ingest.properties [--seconds N] | ingest --config-docs",
         "                                 cameras (rtsp, rtsps, https, files) to the frames topic, with reconnects",
+        "  model info <file> | model parity <file>",
+        "                                 format, params, MAdds, operators, labels | ONNX Runtime vs Java max_abs_diff",
+        "  bench engines --model f [--batch 1,8] [--threads 1,2] [--seconds 10] [--profile]",
+        "                                 ONNX Runtime CPU vs the Java engine, side by side: ratio_java_over_ort",
         "  bench decode [--model f] [--frames 150] [--repeat 3] [--resolutions 360p,720p,1080p]",
         "                                 decode + preprocess speed vs ffmpeg -threads 1, share of the frame cost",
         "  eval --model m.onnx --clip clip.ts --truth truth.json [--engine cpu]",
@@ -37,6 +41,7 @@ public final class Main {
         return switch (args[0]) {
             case "pipeline" -> BenchPipelineCommand.run(rest, out);
             case "decode" -> BenchDecodeCommand.run(rest, out);
+            case "engines" -> BenchEnginesCommand.run(rest, out);
             default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
         };
     }
@@ -58,6 +63,7 @@ public final class Main {
                 case "bench" -> bench(rest, out);
                 case "eval" -> EvalCommand.run(rest, out);
                 case "ingest" -> IngestCommand.run(rest, out);
+                case "model" -> ModelCommand.run(rest, out);
                 case "gpu-check" -> GpuCheckCommand.run(rest, out);
                 case "config-docs" -> {
                     out.print(PipelineConfig.markdownReference());

@@ -1,5 +1,6 @@
 package io.mobileformer.streams.inference;
 
+import io.mobileformer.streams.inference.java.JavaEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ public final class EngineFactory {
     public record Settings(String engine, int threads, OrtEngine.Cuda cuda) {
     }
 
-    /** A way to build one engine kind; the Java engine registers itself here when it is on the classpath. */
+    /** A way to build one engine kind. */
     @FunctionalInterface
     public interface Builder {
         Engine build(Path model, Settings s) throws EngineException;
@@ -73,18 +74,6 @@ public final class EngineFactory {
     }
 
     static Engine javaEngine(final Path model, final Settings s) throws EngineException {
-        try {
-            final Class<?> c = Class.forName("io.mobileformer.streams.inference.java.JavaEngine");
-            return (Engine) c.getMethod("load", Path.class, int.class).invoke(null, model, s.threads());
-        } catch (final ClassNotFoundException e) {
-            throw new EngineException(EngineException.Kind.UNAVAILABLE, "java", "the pure-Java engine is not built in");
-        } catch (final java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof EngineException ee) {
-                throw ee;
-            }
-            throw new EngineException(EngineException.Kind.LOAD, "java", String.valueOf(e.getCause()), e.getCause());
-        } catch (final ReflectiveOperationException e) {
-            throw new EngineException(EngineException.Kind.LOAD, "java", e.toString(), e);
-        }
+        return JavaEngine.load(model, s.threads());
     }
 }

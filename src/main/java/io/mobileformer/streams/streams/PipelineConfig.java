@@ -75,8 +75,9 @@ public final class PipelineConfig extends AbstractConfig {
             "auto tries ONNX Runtime CUDA, then ONNX Runtime CPU, then the pure-Java engine; a batch that fails on one "
                 + "engine is retried on the next and the failed engine retired. cuda, cpu or java pins one engine.")
         .define(ENGINE_THREADS, Type.INT, 1, between(1, 256), Importance.MEDIUM,
-            "Intra-op threads of the engine. Kept small by default: decoding and Kafka Streams need cores too; on a "
-                + "2-core box 1 engine thread plus 1 stream thread uses both.")
+            "Intra-op threads of the engine. Kept small by default: decoding and Kafka Streams need cores too. "
+                + "num.stream.threads (a Kafka Streams key) defaults to the number of cores + 1 here: stream threads "
+                + "mostly wait for the batcher, and one more than the cores keeps a batch ready.")
         .define(CUDA_DEVICE, Type.INT, 0, atLeast(0), Importance.LOW, "CUDA device id.")
         .define(CUDA_MEMORY_LIMIT, Type.LONG, 0L, atLeast(0), Importance.LOW,
             "CUDA memory arena limit in bytes (0: no limit).")
