@@ -147,4 +147,11 @@ class IngestConfigTest {
         assertTrue(md.contains("| `source.stall-timeout-ms` | long | `15000` |"), md);
         assertFalse(md.contains("bootstrap.servers"), "producer settings are Kafka's own, documented there");
     }
+
+    @Test
+    void theShippedExampleIsValid() throws Exception {
+        final IngestConfig c = IngestConfig.load(java.util.List.of(java.nio.file.Path.of(
+            "config/ingest.example.properties")), java.util.Map.of());
+        assertEquals("frames", c.getString(IngestConfig.TOPIC));
+    }
 }
