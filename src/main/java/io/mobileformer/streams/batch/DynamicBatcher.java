@@ -7,7 +7,6 @@ import io.mobileformer.streams.inference.EngineException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -74,7 +73,7 @@ public final class DynamicBatcher implements FrameDetector {
         final List<CompletableFuture<FrameResult>> futures = enqueue(frames);
         final List<FrameResult> out = new ArrayList<>(futures.size());
         for (final CompletableFuture<FrameResult> f : futures) {
-            out.add(await(f));
+            out.add(FrameDetector.await(f));
         }
         return out;
     }
@@ -82,19 +81,6 @@ public final class DynamicBatcher implements FrameDetector {
     @Override
     public List<CompletableFuture<FrameResult>> submit(final List<DecodedFrame> frames) throws InterruptedException {
         return enqueue(frames);
-    }
-
-    /** Waits for one result, unwrapping an engine failure. */
-    public static FrameResult await(final CompletableFuture<FrameResult> f) throws EngineException,
-        InterruptedException {
-        try {
-            return f.get();
-        } catch (final ExecutionException e) {
-            if (e.getCause() instanceof EngineException ee) {
-                throw ee;
-            }
-            throw new IllegalStateException("batch failed", e.getCause());
-        }
     }
 
     private List<CompletableFuture<FrameResult>> enqueue(final List<DecodedFrame> frames) throws InterruptedException {

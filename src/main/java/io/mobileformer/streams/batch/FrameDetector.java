@@ -5,6 +5,7 @@ import io.mobileformer.streams.inference.EngineException;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * What a stream thread calls to detect: frames in, one result per frame out, in order. The call blocks until every
@@ -24,6 +25,18 @@ public interface FrameDetector extends AutoCloseable {
             return detect(frames).stream().map(CompletableFuture::completedFuture).toList();
         } catch (final EngineException e) {
             return frames.stream().map(f -> CompletableFuture.<FrameResult>failedFuture(e)).toList();
+        }
+    }
+
+    /** Waits for one result of {@link #submit}, unwrapping an engine failure. */
+    static FrameResult await(final CompletableFuture<FrameResult> f) throws EngineException, InterruptedException {
+        try {
+            return f.get();
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new IllegalStateException("batch failed", e.getCause());
         }
     }
 

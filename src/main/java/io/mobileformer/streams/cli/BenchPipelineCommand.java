@@ -17,6 +17,7 @@ import io.mobileformer.streams.ingest.SyntheticFeed;
 import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.ops.Latencies;
 import io.mobileformer.streams.ops.ProcessMemory;
+import io.mobileformer.streams.ops.Throughput;
 import io.mobileformer.streams.publish.AvroSerdes;
 import io.mobileformer.streams.streams.DetectionApp;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -201,16 +202,7 @@ final class BenchPipelineCommand {
                 System.arraycopy(frames.get(i % frames.size()).input(), 0, data, i * per, per);
             }
             final Tensor t = new Tensor(data, batch, 3, c.inputHeight(), c.inputWidth());
-            for (int i = 0; i < 3; i++) {
-                d.detect(t);
-            }
-            long n = 0;
-            final long start = System.nanoTime();
-            while (System.nanoTime() - start < seconds * 1e9) {
-                d.detect(t);
-                n += batch;
-            }
-            return n / ((System.nanoTime() - start) / 1e9);
+            return Throughput.measure(() -> d.detect(t), batch, seconds);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mobileformer.streams.cli;
 
+import io.mobileformer.streams.ingest.MediaEncoder;
 import io.mobileformer.streams.model.Detection;
 
 import javax.imageio.ImageIO;
@@ -9,7 +10,6 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,13 +24,7 @@ final class FrameAnnotator {
 
     static void write(final byte[] rgb, final int w, final int h, final List<Detection> dets, final String title,
                       final Path file) throws IOException {
-        final BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        final byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        for (int i = 0; i < w * h; i++) {
-            dst[3 * i] = rgb[3 * i + 2];
-            dst[3 * i + 1] = rgb[3 * i + 1];
-            dst[3 * i + 2] = rgb[3 * i];
-        }
+        final BufferedImage img = MediaEncoder.toImage(rgb, w, h);
         final Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));

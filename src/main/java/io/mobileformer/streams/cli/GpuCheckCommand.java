@@ -5,6 +5,7 @@ import io.mobileformer.streams.inference.EngineException;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.inference.Tensor;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.ops.Throughput;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -55,8 +56,9 @@ final class GpuCheckCommand {
                     worst = 1;
                 }
                 for (final int b : batches) {
-                    final double gpu = throughput(cuda, random(c, b, b), seconds);
-                    final double host = throughput(cpu, random(c, b, b), seconds);
+                    final Tensor t = random(c, b, b);
+                    final double gpu = Throughput.measure(() -> cuda.run(t), b, seconds);
+                    final double host = Throughput.measure(() -> cpu.run(t), b, seconds);
                     out.printf(Locale.ROOT, "bench model=%s batch=%d cuda_img_per_s=%.1f cpu_img_per_s=%.1f "
                         + "ratio_cuda_over_cpu=%.2f%n", c.name(), b, gpu, host, gpu / host);
                 }
@@ -86,16 +88,4 @@ final class GpuCheckCommand {
         return m;
     }
 
-    static double throughput(final Engine e, final Tensor t, final double seconds) throws EngineException {
-        for (int i = 0; i < 3; i++) {
-            e.run(t);
-        }
-        long n = 0;
-        final long start = System.nanoTime();
-        while (System.nanoTime() - start < seconds * 1e9) {
-            e.run(t);
-            n += t.dim(0);
-        }
-        return n / ((System.nanoTime() - start) / 1e9);
-    }
 }

@@ -28,7 +28,6 @@ public final class FrameStream implements AutoCloseable {
     private long firstTimestamp = Long.MIN_VALUE;
     private long lastEmitNanos = startNanos;
     private int index;
-    private int emitted;
     private boolean started;
     private boolean done;
 
@@ -46,11 +45,6 @@ public final class FrameStream implements AutoCloseable {
         // two thirds of SWS_BILINEAR's cost there (whose filter widens with the ratio); SWS_FAST_BILINEAR aliases
         grabber.setImageScalingFlags(swscale.SWS_AREA);
         grabber.setVideoOption("threads", "1");   // decode on this thread: errors are attributed to this record
-    }
-
-    /** Source frame size (valid after the first {@link #next()}). */
-    public LetterboxGeometry geometry() {
-        return geometry;
     }
 
     /** Frames decoded so far, sampled or not. */
@@ -98,7 +92,6 @@ public final class FrameStream implements AutoCloseable {
             final long now = System.nanoTime();
             final float ms = (now - lastEmitNanos) / 1e6f;
             lastEmitNanos = now;
-            emitted++;
             return new DecodedFrame(i, pts, f.keyFrame, geometry, input, ms);
         }
     }
@@ -143,11 +136,6 @@ public final class FrameStream implements AutoCloseable {
     private String detail(final Exception e) {
         final String logged = capture.first();
         return logged == null ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + logged + ")";
-    }
-
-    /** Sampled frames returned so far. */
-    public int emittedFrames() {
-        return emitted;
     }
 
     @Override

@@ -34,7 +34,8 @@ public final class MediaEncoder {
         return still(rgb, w, h, "png");
     }
 
-    private static byte[] still(final byte[] rgb, final int w, final int h, final String format) throws IOException {
+    /** Packed RGB24 as a Java2D image (which stores BGR), for encoding or drawing on. */
+    public static BufferedImage toImage(final byte[] rgb, final int w, final int h) {
         final BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
         final byte[] dst = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
         for (int i = 0; i < w * h; i++) {
@@ -42,6 +43,11 @@ public final class MediaEncoder {
             dst[3 * i + 1] = rgb[3 * i + 1];
             dst[3 * i + 2] = rgb[3 * i];
         }
+        return img;
+    }
+
+    private static byte[] still(final byte[] rgb, final int w, final int h, final String format) throws IOException {
+        final BufferedImage img = toImage(rgb, w, h);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         if (!ImageIO.write(img, format, out)) {
             throw new IOException("no ImageIO writer for " + format);

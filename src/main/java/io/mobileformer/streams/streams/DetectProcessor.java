@@ -7,7 +7,6 @@ import io.mobileformer.streams.avro.ModelRef;
 import io.mobileformer.streams.avro.SourcePosition;
 import io.mobileformer.streams.avro.Timings;
 import io.mobileformer.streams.batch.FrameDetector;
-import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.batch.FrameResult;
 import io.mobileformer.streams.decode.DecodeException;
 import io.mobileformer.streams.decode.DecodedFrame;
@@ -145,13 +144,13 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
                 try {
                     p.join();
                 } catch (final RuntimeException ignored) {
-                    // reported below through DynamicBatcher.await
+                    // reported below through FrameDetector.await
                 }
             }
             detectWait += System.nanoTime() - t0;
         }
         for (int i = 0; i < frames.size(); i++) {
-            publish(env, meta, frames.get(i), DynamicBatcher.await(pending.get(i)), out);
+            publish(env, meta, frames.get(i), FrameDetector.await(pending.get(i)), out);
         }
         if (out.isEmpty()) {
             throw new DecodeException(DecodeException.Reason.NO_FRAMES, "no frame was sampled from the record ("
