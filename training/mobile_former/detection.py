@@ -114,13 +114,31 @@ def centernet_targets(boxes: Sequence[torch.Tensor], classes: Sequence[torch.Ten
             torch.tensor(logwh, dtype=torch.float32).view(-1, 2), torch.tensor(off, dtype=torch.float32).view(-1, 2))
 
 
-def centernet_loss(model_out, targets, size_weight: float = 1.0, offset_weight: float = 1.0):
-    """Penalty-reduced focal loss on the heatmap (alpha 2, beta 4) + L1 on log-size and offset at object centres."""
+def ignore_mask(ignore: Sequence[torch.Tensor], out_h: int, out_w: int, stride: int) -> torch.Tensor:
+    """[B, 1, H, W]: 1 where a heatmap cell's centre lies inside one of that image's ignore regions (input pixels)."""
+    mask = torch.zeros(len(ignore), 1, out_h, out_w)
+    cy = (torch.arange(out_h, dtype=torch.float32) + 0.5) * stride
+    cx = (torch.arange(out_w, dtype=torch.float32) + 0.5) * stride
+    for i, regions in enumerate(ignore):
+        for x0, y0, x1, y1 in regions.tolist():
+            inside = ((cy >= y0) & (cy <= y1)).view(-1, 1) & ((cx >= x0) & (cx <= x1)).view(1, -1)
+            mask[i, 0] = torch.maximum(mask[i, 0], inside.float())
+    return mask
+
+
+def centernet_loss(model_out, targets, size_weight: float = 1.0, offset_weight: float = 1.0, ignore=None):
+    """Penalty-reduced focal loss on the heatmap (alpha 2, beta 4) + L1 on log-size and offset at object centres.
+
+    `ignore` ([B, 1, H, W], from ignore_mask): cells in ignore regions are not pushed down (no negative loss);
+    an object's own centre cell still counts as a positive.
+    """
     hm_logit, wh_raw, off_raw = model_out
     heat, batch_of, idx, logwh, off = targets
-    p = torch.sigmoid(hm_logit).clamp(1e-4, 1 - 1e-4)
+    p = torch.sigmoid(hm_logit.float()).clamp(1e-4, 1 - 1e-4)
     pos = heat.eq(1).float()
     neg = 1 - pos
+    if ignore is not None:
+        neg = neg * (1 - ignore.to(neg.device))
     pos_loss = (torch.log(p) * (1 - p) ** 2 * pos).sum()
     neg_loss = (torch.log(1 - p) * p ** 2 * (1 - heat) ** 4 * neg).sum()
     n = max(1.0, float(pos.sum()))
@@ -129,6 +147,7 @@ def centernet_loss(model_out, targets, size_weight: float = 1.0, offset_weight: 
         zero = hm_logit.sum() * 0
         return focal + zero, {"focal": float(focal), "size": 0.0, "offset": 0.0}
     b, _, h, w = wh_raw.shape
+    wh_raw, off_raw = wh_raw.float(), off_raw.float()
     wh_at = wh_raw.flatten(2)[batch_of, :, idx]                  # (n, 2)
     off_at = torch.sigmoid(off_raw.flatten(2)[batch_of, :, idx])
     size = F.l1_loss(wh_at, logwh, reduction="sum") / n
