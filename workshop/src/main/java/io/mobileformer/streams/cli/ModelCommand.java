@@ -1,0 +1,121 @@
+package io.mobileformer.streams.cli;
+
+import io.mobileformer.engine.EngineException;
+import io.mobileformer.engine.JavaEngine;
+import io.mobileformer.engine.ModelStats;
+import io.mobileformer.engine.Tensor;
+import io.mobileformer.streams.inference.OrtEngine;
+import io.mobileformer.streams.model.ModelContract;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code mfs model info <file>} and {@code mfs model parity <file> [--batch n] [--threads n]}.
+ *
+ * <p>{@code info} prints {@code format=<f> params=<n> madds=<n> ops=<a,b,...>} and then one line per label
+ * ({@code label=<index> <name>}). {@code parity} runs ONNX Runtime CPU and the Java engine on the same seeded random
+ * batch and prints {@code output=<name> max_abs_diff=<x>} per output and then {@code max_abs_diff=<x>}; the exit code
+ * is 1 when that exceeds {@value #TOLERANCE} (the bound the Java engine's tests hold it to).
+ *
+ * <p>Exit codes: 0 fine, 1 parity failed, 2 usage error or a model that cannot be loaded.
+ */
+public final class ModelCommand {
+    public static final double TOLERANCE = 1e-4;
+    private static final String USAGE = "usage: mfs model info <file.onnx> | mfs model parity <file.onnx> [--batch n]"
+        + " [--threads n]";
+
+    private ModelCommand() {
+    }
+
+    public static int run(final String[] args, final PrintStream out) {
+        int i = args.length > 0 && args[0].equals("model") ? 1 : 0;
+        if (args.length < i + 2) {
+            out.println(USAGE);
+            return 2;
+        }
+        final String sub = args[i++];
+        final Path file = Path.of(args[i++]);
+        int batch = 2;
+        int threads = 1;
+        try {
+            for (; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--batch" -> batch = Integer.parseInt(args[++i]);
+                    case "--threads" -> threads = Integer.parseInt(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            return switch (sub) {
+                case "info" -> info(file, out);
+                case "parity" -> parity(file, batch, threads, out);
+                default -> throw new IllegalArgumentException("unknown subcommand " + sub);
+            };
+        } catch (final IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            out.println("error: " + e.getMessage());
+            out.println(USAGE);
+            return 2;
+        } catch (final IOException | EngineException e) {
+            out.println("error: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int info(final Path file, final PrintStream out) throws IOException, EngineException {
+        final ModelContract contract = ModelContract.load(file);
+        final ModelStats stats = ModelStats.of(file);
+        out.println("format=" + contract.format().id() + " params=" + stats.params() + " madds=" + stats.madds()
+            + " ops=" + String.join(",", stats.ops()));
+        for (int l = 0; l < contract.labels().size(); l++) {
+            out.println("label=" + l + " " + contract.labels().get(l));
+        }
+        return 0;
+    }
+
+    private static int parity(final Path file, final int batch, final int threads, final PrintStream out)
+        throws IOException, EngineException {
+        final ModelContract contract = ModelContract.load(file);
+        final Tensor images = randomBatch(batch, contract.inputHeight(), contract.inputWidth(), 42);
+        final Map<String, Tensor> expected;
+        try (OrtEngine ort = OrtEngine.cpu(file, 1)) {
+            expected = ort.run(images);
+        }
+        final Map<String, Tensor> actual;
+        try (JavaEngine java = JavaEngine.load(file, threads)) {
+            actual = java.run(images);
+        }
+        double worst = 0;
+        for (final Map.Entry<String, Tensor> e : expected.entrySet()) {
+            final Tensor got = actual.get(e.getKey());
+            double max = 0;
+            if (got == null || got.size() != e.getValue().size()) {
+                max = Double.POSITIVE_INFINITY;
+            } else {
+                final float[] x = e.getValue().data();
+                final float[] y = got.data();
+                for (int k = 0; k < x.length; k++) {
+                    final double d = Math.abs((double) x[k] - y[k]);
+                    max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : Math.max(max, d);
+                }
+            }
+            out.println("output=" + e.getKey() + " max_abs_diff=" + max);
+            worst = Math.max(worst, max);
+        }
+        out.println("max_abs_diff=" + worst);
+        return worst <= TOLERANCE ? 0 : 1;
+    }
+
+    /** Seeded standard-normal images: what a normalized input looks like, reproducible across runs. */
+    static Tensor randomBatch(final int batch, final int h, final int w, final long seed) {
+        final Tensor t = Tensor.zeros(batch, 3, h, w);
+        final Random r = new Random(seed);
+        final float[] d = t.data();
+        for (int k = 0; k < d.length; k++) {
+            d[k] = (float) r.nextGaussian();
+        }
+        return t;
+    }
+}
