@@ -14,10 +14,14 @@ import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -26,7 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,9 +55,26 @@ import java.util.regex.Pattern;
  * and for ffmpeg alike, so process start-up and stream probing do not count; {@code open_ms} shows that fixed cost
  * per segment. Each figure is the best of {@code --repeat} runs.
  */
-public final class BenchDecodeCommand {
-    static final String USAGE = "bench decode [--model models/tiny-centernet.onnx] [--frames 150] [--repeat 3] "
-        + "[--resolutions 360p,720p,1080p]";
+@Command(name = "decode", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "Decode + preprocess speed per core vs ffmpeg -threads 1, and its share of the per-frame cost.")
+public final class BenchDecodeCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "models/tiny-centernet.onnx", paramLabel = "FILE",
+        description = "ONNX model whose input size and per-frame cost are used.")
+    private Path model;
+    @Option(names = "--frames", defaultValue = "150",
+        description = "Frames per clip (at least 2).")
+    private int frames;
+    @Option(names = "--repeat", defaultValue = "3",
+        description = "Runs per figure; the best counts.")
+    private int repeat;
+    @Option(names = "--fps", defaultValue = "25",
+        description = "Clip frame rate.")
+    private double fps;
+    @Option(names = "--resolutions", defaultValue = "360p,720p,1080p",
+        description = "Resolutions to measure, comma-separated.")
+    private String resolutions;
+    @Spec
+    private CommandSpec spec;
     private static final int INPUT = 256;
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     private static final float[] STD = {0.229f, 0.224f, 0.225f};
@@ -70,27 +91,13 @@ public final class BenchDecodeCommand {
     private record Pass(double cpuMs, int frames) {
     }
 
-    private BenchDecodeCommand() {
-    }
-
-    /** Runs the command on its own ({@code java -cp ... io.mobileformer.streams.cli.BenchDecodeCommand decode}). */
-    public static void main(final String[] args) throws Exception {
-        System.exit(run(args, System.out));
-    }
-
-    public static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, Set.of("model", "frames", "repeat", "resolutions", "fps"), Set.of());
-        if (!a.positional().isEmpty() && !a.positional().equals(List.of("decode"))) {
-            throw new IllegalArgumentException("usage: ./mfs " + USAGE);
-        }
-        final Path model = Path.of(a.get("model", "models/tiny-centernet.onnx"));
-        final int frames = a.getInt("frames", 150);
-        final int repeat = a.getInt("repeat", 3);
-        final double fps = a.getDouble("fps", 25);
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
         if (frames < 2 || repeat < 1) {
             throw new IllegalArgumentException("--frames must be at least 2 and --repeat at least 1");
         }
-        final List<String> wanted = List.of(a.get("resolutions", "360p,720p,1080p").split(","));
+        final List<String> wanted = List.of(resolutions.split(","));
         FfmpegLog.install();
         final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
 

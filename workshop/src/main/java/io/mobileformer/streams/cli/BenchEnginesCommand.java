@@ -7,13 +7,17 @@ import io.mobileformer.engine.OpProfile;
 import io.mobileformer.engine.Tensor;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.model.ModelContract;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
  * {@code mfs bench engines --model <file> [--batch 1,8] [--threads 1,2] [--seconds s] [--profile]}: ONNX Runtime CPU
@@ -26,42 +30,28 @@ import java.util.Locale;
  * time goes, {@code profile op=<kind> ms=<per pass> share=<percent>}, from a separate profiled run (timing each
  * step costs a little, so it does not feed the throughput figures).
  */
-public final class BenchEnginesCommand {
+@Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "ONNX Runtime CPU vs the Java engine, side by side: img_per_s and ratio_java_over_ort.")
+public final class BenchEnginesCommand implements Callable<Integer> {
     private static final int ROUNDS = 4;
     private static final double WARMUP_SECONDS = 2.5;
-    private static final String USAGE = "usage: mfs bench engines --model <file.onnx> [--batch 1,8] [--threads 1,2]"
-        + " [--seconds s] [--profile]";
 
-    private BenchEnginesCommand() {
-    }
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model.")
+    private Path model;
+    @Option(names = "--batch", defaultValue = "1,8", split = ",", description = "Batch sizes, comma-separated.")
+    private List<Integer> batches;
+    @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Thread counts, comma-separated.")
+    private List<Integer> threads;
+    @Option(names = "--seconds", defaultValue = "4", description = "Measuring time per engine and configuration.")
+    private double seconds;
+    @Option(names = "--profile", description = "Then print where the Java engine's time goes, per operator kind.")
+    private boolean profile;
+    @Spec
+    private CommandSpec spec;
 
-    public static int run(final String[] args, final PrintStream out) {
-        Path model = null;
-        List<Integer> batches = List.of(1, 8);
-        List<Integer> threads = List.of(1, 2);
-        double seconds = 4;
-        boolean profile = false;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "bench", "engines" -> {
-                    }
-                    case "--model" -> model = Path.of(args[++i]);
-                    case "--batch" -> batches = ints(args[++i]);
-                    case "--threads" -> threads = ints(args[++i]);
-                    case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-                    case "--profile" -> profile = true;
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            if (model == null) {
-                throw new IllegalArgumentException("--model is required");
-            }
-        } catch (final IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            out.println("error: " + e.getMessage());
-            out.println(USAGE);
-            return 2;
-        }
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
         try {
             final ModelContract contract = ModelContract.load(model);
             for (final int t : threads) {
@@ -84,7 +74,7 @@ public final class BenchEnginesCommand {
     }
 
     private static void compare(final Engine ort, final Engine java, final Tensor images, final int threads,
-                                final double seconds, final PrintStream out) throws EngineException {
+                                final double seconds, final PrintWriter out) throws EngineException {
         final int b = images.dim(0);
         // C2 needs a few seconds to compile every kernel variant a model uses; measured earlier, the Java engine
         // looks several times slower than it is
@@ -113,7 +103,7 @@ public final class BenchEnginesCommand {
     }
 
     private static void profile(final JavaEngine java, final Tensor images, final int threads, final double seconds,
-                                final PrintStream out) throws EngineException {
+                                final PrintWriter out) throws EngineException {
         java.profiling(true);
         measure(java, images, Math.max(1.0, seconds / 2));
         java.profiling(false);
@@ -143,17 +133,5 @@ public final class BenchEnginesCommand {
     private static void add(final double[] total, final double[] part) {
         total[0] += part[0];
         total[1] += part[1];
-    }
-
-    private static List<Integer> ints(final String csv) {
-        final List<Integer> v = new ArrayList<>();
-        for (final String s : csv.split(",")) {
-            final int x = Integer.parseInt(s.trim());
-            if (x < 1) {
-                throw new IllegalArgumentException("values must be >= 1: " + csv);
-            }
-            v.add(x);
-        }
-        return v;
     }
 }

@@ -29,8 +29,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +43,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -48,28 +52,51 @@ import java.util.concurrent.ConcurrentHashMap;
  * (records produced ahead of time); (3) the full path at a paced rate below saturation, for latency. Prints
  * {@code pipeline_efficiency = e2e fps / detector-alone fps}.
  */
-final class BenchPipelineCommand {
-    private static final Set<String> VALUED = Set.of("seconds", "model", "engine", "threads", "stream-threads",
-        "batch", "delay-ms", "width", "height", "segment", "commit-ms");
+@Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "The detector alone vs the whole path through an embedded broker: prints pipeline_efficiency.")
+final class BenchPipelineCommand implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "20",
+        description = "Measuring time, split over the three phases.")
+    private int seconds;
+    @Option(names = "--model", paramLabel = "FILE",
+        description = "ONNX model (default: " + Main.DEFAULT_MODEL + ").")
+    private Path model;
+    @Option(names = "--engine", defaultValue = "cpu",
+        description = "auto, cuda, cpu or java.")
+    private String engine;
+    @Option(names = "--threads", defaultValue = "1",
+        description = "Engine intra-op threads.")
+    private int threads;
+    @Option(names = "--stream-threads", defaultValue = "2",
+        description = "Kafka Streams threads.")
+    private int streamThreads;
+    @Option(names = "--batch", defaultValue = "8",
+        description = "Largest batch.")
+    private int batch;
+    @Option(names = "--delay-ms", defaultValue = "5",
+        description = "batch.max-delay-ms.")
+    private int delayMs;
+    @Option(names = "--width", defaultValue = "640",
+        description = "Frame width.")
+    private int w;
+    @Option(names = "--height", defaultValue = "360",
+        description = "Frame height.")
+    private int h;
+    @Option(names = "--segment", defaultValue = "8",
+        description = "Frames per video segment.")
+    private int segment;
+    @Option(names = "--commit-ms", defaultValue = "100",
+        description = "Kafka Streams commit.interval.ms.")
+    private int commitMs;
+    @Spec
+    private CommandSpec spec;
 
     private static final long PACED = 1_000_000L;
 
-    private BenchPipelineCommand() {
-    }
-
-    static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, VALUED, Set.of());
-        final int seconds = a.getInt("seconds", 20);
-        final Path model = Path.of(a.get("model", Files.exists(Path.of("models/demo.onnx")) ? "models/demo.onnx"
-            : "models/tiny-centernet.onnx"));
-        final String engine = a.get("engine", "cpu");
-        final int threads = a.getInt("threads", 1);
-        final int streamThreads = a.getInt("stream-threads", 2);
-        final int batch = a.getInt("batch", 8);
-        final int delayMs = a.getInt("delay-ms", 5);
-        final int w = a.getInt("width", 640);
-        final int h = a.getInt("height", 360);
-        final int segment = a.getInt("segment", 8);
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Path model = this.model != null ? this.model : Main.defaultModel();
         final ModelContract contract = ModelContract.load(model);
         out.printf("bench pipeline: model %s, engine %s, engine.threads %d, stream threads %d, batch %d, %dx%d "
             + "segments of %d frames%n", contract.name(), engine, threads, streamThreads, batch, w, h, segment);
@@ -94,7 +121,7 @@ final class BenchPipelineCommand {
                 Map.entry("num.stream.threads", Integer.toString(streamThreads)),
                 Map.entry("batch.max-size", Integer.toString(batch)),
                 Map.entry("batch.max-delay-ms", Integer.toString(delayMs)),
-                Map.entry("commit.interval.ms", a.get("commit-ms", "100")),
+                Map.entry("commit.interval.ms", Integer.toString(commitMs)),
                 Map.entry("state.dir", Files.createTempDirectory("mfs-bench-state").toString()));
             final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
             final int records = (saturatedFrames + segment - 1) / segment;

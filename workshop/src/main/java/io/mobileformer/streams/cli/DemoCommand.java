@@ -20,8 +20,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,28 +44,54 @@ import java.util.concurrent.atomic.AtomicLong;
  * H.264 MPEG-TS segments and JPEG stills, the detection topology under exactly-once, and a read_committed consumer
  * that scores every frame against the cameras' ground truth, draws a few, and prints a summary line.
  */
-final class DemoCommand {
-    private static final Set<String> VALUED = Set.of("seconds", "cameras", "model", "out", "engine", "fps", "width",
-        "height", "pngs", "batch", "threads");
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "The whole pipeline on this machine: embedded broker, synthetic cameras, the detection topology and "
+        + "a scoring consumer; ends with a SUMMARY line.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "30",
+        description = "How long the cameras publish.")
+    private int seconds;
+    @Option(names = "--cameras", defaultValue = "2",
+        description = "Synthetic cameras, one partition each.")
+    private int cameras;
+    @Option(names = "--fps", defaultValue = "8",
+        description = "Frames per second per camera.")
+    private double fps;
+    @Option(names = "--width", defaultValue = "640",
+        description = "Frame width.")
+    private int width;
+    @Option(names = "--height", defaultValue = "360",
+        description = "Frame height.")
+    private int height;
+    @Option(names = "--model", paramLabel = "FILE",
+        description = "ONNX model (default: " + Main.DEFAULT_MODEL + ").")
+    private Path model;
+    @Option(names = "--engine", defaultValue = "auto",
+        description = "auto, cuda, cpu or java.")
+    private String engine;
+    @Option(names = "--threads", defaultValue = "1",
+        description = "Engine intra-op threads.")
+    private int threads;
+    @Option(names = "--batch", defaultValue = "8",
+        description = "Largest batch.")
+    private int batch;
+    @Option(names = "--out", defaultValue = "out/demo", paramLabel = "DIR",
+        description = "Where annotated PNGs go.")
+    private Path outDir;
+    @Option(names = "--pngs", defaultValue = "6",
+        description = "Annotated frames written.")
+    private int pngs;
+    @Spec
+    private CommandSpec spec;
 
     /** What was sent, kept until its detections come back. */
     private record Sent(long sentNanos, List<SyntheticCamera.Frame> frames, AtomicInteger remaining) {
     }
 
-    private DemoCommand() {
-    }
-
-    static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, VALUED, Set.of());
-        final int seconds = a.getInt("seconds", 30);
-        final int cameras = a.getInt("cameras", 2);
-        final double fps = a.getDouble("fps", 8);
-        final int width = a.getInt("width", 640);
-        final int height = a.getInt("height", 360);
-        final int pngs = a.getInt("pngs", 6);
-        final Path outDir = Path.of(a.get("out", "out/demo"));
-        final Path model = Path.of(a.get("model", Files.exists(Path.of("models/demo.onnx")) ? "models/demo.onnx"
-            : "models/tiny-centernet.onnx"));
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Path model = this.model != null ? this.model : Main.defaultModel();
         Files.createDirectories(outDir);
         try (var old = Files.newDirectoryStream(outDir, "frame-*.png")) {
             for (final Path p : old) {
@@ -79,9 +109,9 @@ final class DemoCommand {
                 Map.entry("bootstrap.servers", kafka.bootstrapServers()),
                 Map.entry("application.id", "mfs-demo"),
                 Map.entry("model.path", model.toString()),
-                Map.entry("engine", a.get("engine", "auto")),
-                Map.entry("engine.threads", a.get("threads", "1")),
-                Map.entry("batch.max-size", a.get("batch", "8")),
+                Map.entry("engine", engine),
+                Map.entry("engine.threads", Integer.toString(threads)),
+                Map.entry("batch.max-size", Integer.toString(batch)),
                 Map.entry("topics.partitions", Integer.toString(cameras)),
                 Map.entry("num.stream.threads", Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
                 Map.entry("state.dir", Files.createTempDirectory("mfs-demo-state").toString())))) {
@@ -106,7 +136,7 @@ final class DemoCommand {
         private final int seconds;
         private final int pngs;
         private final Path outDir;
-        private final PrintStream out;
+        private final PrintWriter out;
         private final Map<String, Sent> sent = new ConcurrentHashMap<>();
         private final AtomicLong framesSent = new AtomicLong();
         private final AtomicLong framesDone = new AtomicLong();
@@ -121,7 +151,7 @@ final class DemoCommand {
 
         DemoRun(final EmbeddedKafka kafka, final DetectionApp app, final int cameras, final double fps,
                 final int width, final int height, final int seconds, final int pngs, final Path outDir,
-                final PrintStream out) {
+                final PrintWriter out) {
             this.kafka = kafka;
             this.app = app;
             this.cameras = cameras;

@@ -15,40 +15,65 @@ import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ModelContract;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code ./mfs eval --model m.onnx --clip clip.ts --truth truth.json}: decodes every frame of a clip through the
  * plugin's own decode and preprocessing path, detects, and scores against the ground truth. Prints
  * {@code map50=<x> map50_95=<x>}.
  */
-final class EvalCommand {
-    private EvalCommand() {
-    }
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "mAP of a model on a clip with ground truth (training/synthetic.py writes both).")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "FILE",
+        required = true, description = "ONNX model.")
+    private Path model;
+    @Option(names = "--clip", paramLabel = "FILE",
+        required = true, description = "Video clip (.ts, .mp4, .mkv) or image.")
+    private Path clip;
+    @Option(names = "--truth", paramLabel = "FILE",
+        required = true, description = "Ground truth JSON (training/synthetic.py writes it with the clip).")
+    private Path truthFile;
+    @Option(names = "--engine", defaultValue = "cpu",
+        description = "auto, cuda, cpu or java.")
+    private String engine;
+    @Option(names = "--threads", defaultValue = "2",
+        description = "Engine intra-op threads.")
+    private int threads;
+    @Option(names = "--threshold", defaultValue = "0.05",
+        description = "Score threshold of the detections scored.")
+    private double threshold;
+    @Option(names = "--batch", defaultValue = "8",
+        description = "Frames per batch.")
+    private int batch;
+    @Spec
+    private CommandSpec spec;
 
-    static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, Set.of("model", "clip", "truth", "engine", "threads", "threshold", "batch"),
-            Set.of());
-        final ModelContract contract = ModelContract.load(Path.of(a.require("model")));
-        final Path clip = Path.of(a.require("clip"));
-        final ClipTruth truth = ClipTruth.read(Path.of(a.require("truth")));
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final ModelContract contract = ModelContract.load(model);
+        final ClipTruth truth = ClipTruth.read(truthFile);
         final String type = contentType(clip);
         final byte[] payload = Files.readAllBytes(clip);
         final FrameDecoder decoder = new FrameDecoder(new DecodeLimits(Integer.MAX_VALUE - 8, 8192L * 8192,
             1_000_000, Long.MAX_VALUE / 4), Sampling.all(), new Preprocessor(contract));
         final MeanAveragePrecision map = new MeanAveragePrecision(contract.labels().size());
-        final int batch = a.getInt("batch", 8);
-        final String engineName;
+                final String engineName;
         try (DirectFrameDetector det = new DirectFrameDetector(new Detector(contract, EngineFactory.create(
-            contract.path(), new EngineFactory.Settings(a.get("engine", "cpu"), a.getInt("threads", 2),
-                OrtEngine.Cuda.defaults())), (float) a.getDouble("threshold", 0.05), 100), batch);
+            contract.path(), new EngineFactory.Settings(engine, threads,
+                OrtEngine.Cuda.defaults())), (float) threshold, 100), batch);
              FrameStream s = decoder.open(payload, type)) {
             final List<DecodedFrame> pending = new ArrayList<>();
             DecodedFrame f;

@@ -6,15 +6,18 @@ import io.mobileformer.engine.Tensor;
 import io.mobileformer.streams.bench.Throughput;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.model.ModelContract;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code ./mfs gpu-check --model a.onnx[,b.onnx] [--batches 1,8,32,64] [--seconds 5]}: on a machine with a GPU,
@@ -22,28 +25,35 @@ import java.util.Set;
  * and CPU throughput per batch size in the same run. Exit code 3 when CUDA cannot be used, with the reason.
  * Run it from {@code scripts/gpu-check.sh}, which builds with {@code -Pgpu} first.
  */
-final class GpuCheckCommand {
-    private GpuCheckCommand() {
-    }
+@Command(name = "gpu-check", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "CUDA vs CPU parity and throughput (build with -Pgpu; scripts/gpu-check.sh).")
+final class GpuCheckCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, split = ",", paramLabel = "FILE",
+        description = "ONNX model(s), comma-separated.")
+    private List<Path> models;
+    @Option(names = "--batches", defaultValue = "1,8,32,64", split = ",", description = "Batch sizes to benchmark.")
+    private List<Integer> batches;
+    @Option(names = "--seconds", defaultValue = "5",
+        description = "Measuring time per engine and batch.")
+    private double seconds;
+    @Option(names = "--device", defaultValue = "0",
+        description = "CUDA device id.")
+    private int device;
+    @Option(names = "--cpu-threads", description = "ONNX Runtime CPU intra-op threads (default: the number of cores).")
+    private Integer cpuThreadsOption;
+    @Spec
+    private CommandSpec spec;
 
-    static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, Set.of("model", "batches", "seconds", "device", "cpu-threads"), Set.of());
-        final List<Path> models = new ArrayList<>();
-        for (final String m : a.require("model").split(",")) {
-            models.add(Path.of(m.trim()));
-        }
-        final List<Integer> batches = new ArrayList<>();
-        for (final String b : a.get("batches", "1,8,32,64").split(",")) {
-            batches.add(Integer.parseInt(b.trim()));
-        }
-        final double seconds = a.getDouble("seconds", 5);
-        final int cpuThreads = a.getInt("cpu-threads", Runtime.getRuntime().availableProcessors());
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final int cpuThreads = cpuThreadsOption != null ? cpuThreadsOption : Runtime.getRuntime().availableProcessors();
         int worst = 0;
         for (final Path model : models) {
             final ModelContract c = ModelContract.load(model);
             final Engine cuda;
             try {
-                cuda = OrtEngine.cuda(model, 1, new OrtEngine.Cuda(a.getInt("device", 0), 0, "kNextPowerOfTwo"));
+                cuda = OrtEngine.cuda(model, 1, new OrtEngine.Cuda(device, 0, "kNextPowerOfTwo"));
             } catch (final EngineException e) {
                 out.println("CUDA unavailable: " + e.getMessage());
                 return 3;

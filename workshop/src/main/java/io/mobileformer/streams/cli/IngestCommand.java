@@ -4,11 +4,16 @@ import io.mobileformer.streams.config.ConfigFiles;
 import io.mobileformer.streams.ingest.CameraHealth;
 import io.mobileformer.streams.ingest.Ingest;
 import io.mobileformer.streams.ingest.IngestConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -17,34 +22,38 @@ import java.util.concurrent.TimeUnit;
  * until SIGTERM/Ctrl-C (or for N seconds), then stops the cameras, publishes the segments they hold and waits for Kafka
  * to acknowledge them. {@code --config-docs} prints the ingest settings reference (Markdown).
  */
-public final class IngestCommand {
-    static final String USAGE = "ingest --config <file> [--seconds N] | ingest --config-docs";
+@Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "Cameras (rtsp, rtsps, https, files) to the frames topic, with reconnects.")
+public final class IngestCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "Ingest settings: cameras, topic, Kafka connection.")
+    private Path config;
+    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: at SIGTERM/Ctrl-C).")
+    private int seconds;
+    @Option(names = "--config-docs", description = "Print the ingest settings reference (Markdown) and exit.")
+    private boolean configDocs;
+    @Spec
+    private CommandSpec spec;
 
-    private IngestCommand() {
-    }
-
-    /** Runs the command on its own ({@code java -cp ... io.mobileformer.streams.cli.IngestCommand --config f}). */
-    public static void main(final String[] args) throws Exception {
-        System.exit(run(args, System.out));
-    }
-
-    public static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, Set.of("config", "seconds"), Set.of("config-docs"));
-        if (a.flag("config-docs")) {
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        if (configDocs) {
             out.print(ConfigFiles.markdownReference(IngestConfig.CONFIG));
             return 0;
         }
-        final IngestConfig config = IngestConfig.load(List.of(Path.of(a.require("config"))), System.getenv());
-        final int seconds = a.getInt("seconds", 0);
+        if (config == null) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--config=FILE'");
+        }
+        final IngestConfig settings = IngestConfig.load(List.of(config), System.getenv());
         final CountDownLatch stop = new CountDownLatch(1);
-        try (Ingest ingest = Ingest.start(config)) {
+        try (Ingest ingest = Ingest.start(settings)) {
             final Thread hook = new Thread(() -> {
                 ingest.close();
                 stop.countDown();
             }, "mfs-ingest-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            out.printf("ingesting %d camera(s) to topic '%s'; %s%n", config.cameraIds().size(),
-                config.getString(IngestConfig.TOPIC), seconds > 0 ? "stopping after " + seconds + " s"
+            out.printf("ingesting %d camera(s) to topic '%s'; %s%n", settings.cameraIds().size(),
+                settings.getString(IngestConfig.TOPIC), seconds > 0 ? "stopping after " + seconds + " s"
                     : "stop with Ctrl-C or SIGTERM");
             if (seconds > 0) {
                 stop.await(seconds, TimeUnit.SECONDS);

@@ -2,85 +2,130 @@ package io.mobileformer.streams.cli;
 
 import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
-import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 
-/** {@code ./mfs <command>}: the launcher's entry point. */
-public final class Main {
-    static final String USAGE = String.join("\n",
-        "usage: ./mfs <command> [options]",
-        "  demo [--seconds 30] [--cameras 2] [--fps 8] [--model f] [--out out/demo] [--engine auto|cpu|java|cuda]",
-        "                                 embedded broker + synthetic cameras + the pipeline; prints a SUMMARY line",
-        "  run --config config/<env>.properties [--pipeline processors/<name>.properties]",
-        "                                 run the detection topology against a Kafka cluster",
-        "  bench pipeline [--seconds 20] [--engine cpu] [--threads 1] [--stream-threads 2] [--batch 8]",
-        "                                 detector alone vs the whole path: prints pipeline_efficiency",
-        "  ingest --config config/ingest.properties [--seconds N] | ingest --config-docs",
-        "                                 cameras (rtsp, rtsps, https, files) to the frames topic, with reconnects",
-        "  model info <file> | model parity <file>",
-        "                                 format, params, MAdds, operators, labels | ONNX Runtime vs Java max_abs_diff",
-        "  bench engines --model f [--batch 1,8] [--threads 1,2] [--seconds 10] [--profile]",
-        "                                 ONNX Runtime CPU vs the Java engine, side by side: ratio_java_over_ort",
-        "  bench decode [--model f] [--frames 150] [--repeat 3] [--resolutions 360p,720p,1080p]",
-        "                                 decode + preprocess speed vs ffmpeg -threads 1, share of the frame cost",
-        "  eval --model m.onnx --clip clip.ts --truth truth.json [--engine cpu]",
-        "                                 mAP of a model on a clip with ground truth (training/synthetic.py writes both)",
-        "  gpu-check --model m.onnx [--batches 1,8,32,64]",
-        "                                 CUDA vs CPU parity and throughput (build with -Pgpu: scripts/gpu-check.sh)",
-        "  config-docs                    print the configuration reference (Markdown)");
+/**
+ * {@code ./mfs <command>}: the launcher's entry point. Every command is a picocli {@link Command} whose options are
+ * declared on its fields, so {@code ./mfs help} and {@code ./mfs <command> --help} are generated from what each
+ * command accepts and cannot drift from it.
+ *
+ * <p>Exit codes: 0 fine; 1 a command failed (its message and stack trace on standard error); 2 a usage error (unknown
+ * option, missing or malformed value, invalid configuration), named on standard error with the command's usage.
+ */
+@Command(name = "mfs", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Streaming object detection on Apache Kafka (Mobile-Former on ONNX Runtime or the pure-Java engine).",
+    commandListHeading = "%nCommands:%n",
+    footer = {"", "Run ./mfs <command> --help for a command's options; the Kafka and pipeline settings of run are "
+        + "documented by ./mfs config-docs."},
+    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, Main.Bench.class, ModelCommand.class,
+        EvalCommand.class, GpuCheckCommand.class, Main.ConfigDocs.class, HelpCommand.class})
+public final class Main implements Runnable {
+    /** The model of the demo and the pipeline benchmark when none is named, as help text. */
+    static final String DEFAULT_MODEL = "models/demo.onnx, or models/tiny-centernet.onnx without it";
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing required command");
+    }
+
+    /** {@code ./mfs bench <what>}. */
+    @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks, each printing its ratios.",
+        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class})
+    static final class Bench implements Runnable {
+        @Spec
+        private CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode or engines");
+        }
+    }
+
+    /** {@code ./mfs config-docs}: the configuration reference, generated from {@link PipelineConfig}. */
+    @Command(name = "config-docs", mixinStandardHelpOptions = true,
+        description = "Print the configuration reference of run (Markdown), generated from the declared settings.")
+    static final class ConfigDocs implements Callable<Integer> {
+        @Spec
+        private CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().print(PipelineConfig.markdownReference());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /** The version of this build, from the jar manifest when there is one. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            final String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"mobileformer-streams " + (v == null ? "(development build)" : v)};
+        }
+    }
 
     private Main() {
     }
 
-    private static int bench(final String[] args, final PrintStream out) throws Exception {
-        if (args.length == 0) {
-            throw new IllegalArgumentException("bench what? pipeline, decode, engines");
-        }
-        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        return switch (args[0]) {
-            case "pipeline" -> BenchPipelineCommand.run(rest, out);
-            case "decode" -> BenchDecodeCommand.run(rest, out);
-            case "engines" -> BenchEnginesCommand.run(rest, out);
-            default -> throw new IllegalArgumentException("unknown benchmark '" + args[0] + "'");
-        };
+    static Path defaultModel() {
+        return Files.exists(Path.of("models/demo.onnx")) ? Path.of("models/demo.onnx")
+            : Path.of("models/tiny-centernet.onnx");
     }
 
     public static void main(final String[] args) {
-        System.exit(run(args, System.out));
+        System.exit(run(args, new PrintWriter(System.out, true)));
     }
 
-    static int run(final String[] args, final PrintStream out) {
-        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
-            out.println(USAGE);
-            return args.length == 0 ? 2 : 0;
-        }
-        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        try {
-            return switch (args[0]) {
-                case "demo" -> DemoCommand.run(rest, out);
-                case "run" -> RunCommand.run(rest, out);
-                case "bench" -> bench(rest, out);
-                case "eval" -> EvalCommand.run(rest, out);
-                case "ingest" -> IngestCommand.run(rest, out);
-                case "model" -> ModelCommand.run(rest, out);
-                case "gpu-check" -> GpuCheckCommand.run(rest, out);
-                case "config-docs" -> {
-                    out.print(PipelineConfig.markdownReference());
-                    yield 0;
-                }
-                default -> {
-                    System.err.println("unknown command '" + args[0] + "'\n" + USAGE);
-                    yield 2;
-                }
-            };
-        } catch (final IllegalArgumentException | ConfigException e) {
-            System.err.println("error: " + e.getMessage());
-            return 2;
-        } catch (final Exception e) {
-            System.err.println("error: " + e);
-            e.printStackTrace();
+    /** The command line with every command, writing normal output to {@code out}. */
+    static CommandLine commandLine(final PrintWriter out) {
+        final CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof ConfigException) {
+                line.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            line.getErr().println("error: " + e);
+            e.printStackTrace(line.getErr());
             return 1;
+        });
+        return cl;
+    }
+
+    /** Runs {@code args} as {@code ./mfs} would and returns the exit code. */
+    public static int run(final String[] args, final PrintWriter out) {
+        return commandLine(out).execute(args);
+    }
+
+    /**
+     * Parses {@code args} and calls the chosen command directly, so its exceptions reach the caller (tests assert on
+     * them); usage errors throw {@link ParameterException}.
+     */
+    public static int call(final PrintWriter out, final String... args) throws Exception {
+        ParseResult parsed = commandLine(out).parseArgs(args);
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
         }
+        final Object command = parsed.commandSpec().userObject();
+        if (command instanceof Callable<?> c) {
+            return (Integer) c.call();
+        }
+        ((Runnable) command).run();
+        return 0;
     }
 }

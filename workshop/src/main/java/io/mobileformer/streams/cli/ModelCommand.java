@@ -6,12 +6,19 @@ import io.mobileformer.engine.ModelStats;
 import io.mobileformer.engine.Tensor;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.model.ModelContract;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 
 /**
  * {@code mfs model info <file>} and {@code mfs model parity <file> [--batch n] [--threads n]}.
@@ -23,48 +30,65 @@ import java.util.Random;
  *
  * <p>Exit codes: 0 fine, 1 parity failed, 2 usage error or a model that cannot be loaded.
  */
-public final class ModelCommand {
+@Command(name = "model", mixinStandardHelpOptions = true, description = "Inspect an ONNX model.",
+    subcommands = {ModelCommand.Info.class, ModelCommand.Parity.class})
+public final class ModelCommand implements Runnable {
     public static final double TOLERANCE = 1e-4;
-    private static final String USAGE = "usage: mfs model info <file.onnx> | mfs model parity <file.onnx> [--batch n]"
-        + " [--threads n]";
 
-    private ModelCommand() {
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand: info or parity");
     }
 
-    public static int run(final String[] args, final PrintStream out) {
-        int i = args.length > 0 && args[0].equals("model") ? 1 : 0;
-        if (args.length < i + 2) {
-            out.println(USAGE);
-            return 2;
-        }
-        final String sub = args[i++];
-        final Path file = Path.of(args[i++]);
-        int batch = 2;
-        int threads = 1;
-        try {
-            for (; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--batch" -> batch = Integer.parseInt(args[++i]);
-                    case "--threads" -> threads = Integer.parseInt(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
+    @Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Format, parameters, MAdds and operators, then one line per label.")
+    static final class Info implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "ONNX model.")
+        private Path file;
+        @Spec
+        private CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            final PrintWriter out = spec.commandLine().getOut();
+            try {
+                return info(file, out);
+            } catch (final IOException | EngineException e) {
+                out.println("error: " + e.getMessage());
+                return 2;
             }
-            return switch (sub) {
-                case "info" -> info(file, out);
-                case "parity" -> parity(file, batch, threads, out);
-                default -> throw new IllegalArgumentException("unknown subcommand " + sub);
-            };
-        } catch (final IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-            out.println("error: " + e.getMessage());
-            out.println(USAGE);
-            return 2;
-        } catch (final IOException | EngineException e) {
-            out.println("error: " + e.getMessage());
-            return 2;
         }
     }
 
-    private static int info(final Path file, final PrintStream out) throws IOException, EngineException {
+    @Command(name = "parity", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        description = "ONNX Runtime CPU vs the Java engine on one seeded random batch: max_abs_diff per output; "
+            + "exit code 1 above " + TOLERANCE + ".")
+    static final class Parity implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "ONNX model.")
+        private Path file;
+        @Option(names = "--batch", defaultValue = "2", description = "Images in the batch.")
+        private int batch;
+        @Option(names = "--threads", defaultValue = "1", description = "Java engine threads.")
+        private int threads;
+        @Spec
+        private CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            final PrintWriter out = spec.commandLine().getOut();
+            try {
+                return parity(file, batch, threads, out);
+            } catch (final IOException | EngineException e) {
+                out.println("error: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    private static int info(final Path file, final PrintWriter out) throws IOException, EngineException {
         final ModelContract contract = ModelContract.load(file);
         final ModelStats stats = ModelStats.of(file);
         out.println("format=" + contract.format().id() + " params=" + stats.params() + " madds=" + stats.madds()
@@ -75,7 +99,7 @@ public final class ModelCommand {
         return 0;
     }
 
-    private static int parity(final Path file, final int batch, final int threads, final PrintStream out)
+    private static int parity(final Path file, final int batch, final int threads, final PrintWriter out)
         throws IOException, EngineException {
         final ModelContract contract = ModelContract.load(file);
         final Tensor images = randomBatch(batch, contract.inputHeight(), contract.inputWidth(), 42);

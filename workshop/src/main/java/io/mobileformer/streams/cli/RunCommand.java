@@ -2,13 +2,17 @@ package io.mobileformer.streams.cli;
 
 import io.mobileformer.streams.topology.ConfigLoader;
 import io.mobileformer.streams.topology.DetectionApp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -16,16 +20,25 @@ import java.util.concurrent.CountDownLatch;
  * against any Kafka cluster, until SIGTERM/Ctrl-C (which closes Kafka Streams cleanly: in-flight work commits or
  * aborts, nothing is half published).
  */
-final class RunCommand {
-    private RunCommand() {
-    }
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "Run the detection topology against a Kafka cluster until SIGTERM/Ctrl-C.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+        description = "Where and how: Kafka connection and security, engine, threads (config/<env>.properties).")
+    private Path config;
+    @Option(names = "--pipeline", paramLabel = "FILE",
+        description = "What: topics, model, sampling, batching, thresholds (processors/<name>.properties).")
+    private Path pipeline;
+    @Spec
+    private CommandSpec spec;
 
-    static int run(final String[] argv, final PrintStream out) throws Exception {
-        final Args a = new Args(argv, Set.of("config", "pipeline"), Set.of());
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
         final List<Path> files = new ArrayList<>();
-        files.add(Path.of(a.require("config")));
-        if (a.get("pipeline", null) != null) {
-            files.add(Path.of(a.get("pipeline", null)));
+        files.add(config);
+        if (pipeline != null) {
+            files.add(pipeline);
         }
         final Map<String, String> props = ConfigLoader.load(files, System.getenv());
         final CountDownLatch stopped = new CountDownLatch(1);

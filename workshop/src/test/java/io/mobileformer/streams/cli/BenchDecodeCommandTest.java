@@ -1,9 +1,12 @@
 package io.mobileformer.streams.cli;
 
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine.ParameterException;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
@@ -17,8 +20,8 @@ class BenchDecodeCommandTest {
     @Test
     void printsEveryFieldForEachResolution() throws Exception {
         final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        assertEquals(0, BenchDecodeCommand.run(new String[] {"decode", "--frames", "8", "--repeat", "1",
-            "--resolutions", "360p"}, new PrintStream(buf, true, StandardCharsets.UTF_8)));
+        assertEquals(0, Main.call(new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true), "bench",
+            "decode", "--frames", "8", "--repeat", "1", "--resolutions", "360p"));
         final String out = buf.toString(StandardCharsets.UTF_8);
         assertTrue(Pattern.compile("model path=models/tiny-centernet.onnx input=128x128 engine=ort-cpu threads=1 "
             + "batch=8 ms_per_frame=[0-9.]+").matcher(out).find(), out);
@@ -31,7 +34,7 @@ class BenchDecodeCommandTest {
 
     @Test
     void refusesOtherBenchmarks() {
-        assertThrows(IllegalArgumentException.class, () -> BenchDecodeCommand.run(new String[] {"encode"},
-            new PrintStream(new ByteArrayOutputStream())));
+        assertThrows(ParameterException.class, () -> Main.call(new PrintWriter(OutputStream.nullOutputStream()),
+            "bench", "encode"));
     }
 }

@@ -3,7 +3,7 @@ package io.mobileformer.streams.ingest;
 import com.sun.net.httpserver.HttpServer;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameEnvelope;
-import io.mobileformer.streams.cli.IngestCommand;
+import io.mobileformer.streams.cli.Main;
 import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -71,8 +72,8 @@ class IngestCommandIT {
                 "sequence.origin=zero",
                 "producer.linger.ms=0"));
             final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            final int exit = IngestCommand.run(new String[] {"--config", config.toString(), "--seconds", "6"},
-                new PrintStream(buf, true, StandardCharsets.UTF_8));
+            final int exit = Main.call(new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true),
+                "ingest", "--config", config.toString(), "--seconds", "6");
             final String out = buf.toString(StandardCharsets.UTF_8);
             assertEquals(0, exit, out);
             assertTrue(out.contains("ingesting 2 camera(s) to topic '" + topic + "'"), out);
@@ -105,8 +106,8 @@ class IngestCommandIT {
         final Path config = dir.resolve("ingest.properties");
         Files.writeString(config, "bootstrap.servers=127.0.0.1:9\ncameras=door\n"
             + "camera.door.url=http://admin:opensesame@10.0.0.9/video.mjpg\n");
-        final ConfigException e = assertThrows(ConfigException.class, () -> IngestCommand.run(new String[] {
-            "--config", config.toString()}, new PrintStream(OutputStream.nullOutputStream())));
+        final ConfigException e = assertThrows(ConfigException.class, () -> Main.call(
+            new PrintWriter(OutputStream.nullOutputStream()), "ingest", "--config", config.toString()));
         assertTrue(e.getMessage().contains("camera 'door' source http://***@10.0.0.9/video.mjpg refused: scheme "
             + "'http' is not allowed (source.schemes="), e.getMessage());
     }
@@ -114,8 +115,8 @@ class IngestCommandIT {
     @Test
     void configDocsPrintsTheIngestReference() throws Exception {
         final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        assertEquals(0, IngestCommand.run(new String[] {"--config-docs"}, new PrintStream(buf, true,
-            StandardCharsets.UTF_8)));
+        assertEquals(0, Main.call(new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true),
+            "ingest", "--config-docs"));
         final String md = buf.toString(StandardCharsets.UTF_8);
         assertTrue(md.startsWith("| key | type | default |"), md);
         assertTrue(md.contains("`source.schemes`") && md.contains("`segment.ms`"), md);
