@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  * <p>For tests the worker can be driven by hand: construct with {@code startWorker = false} and a clock, then call
  * {@link #runDue()} after moving the clock.
  */
-public final class DynamicBatcher implements FrameDetector {
+public final class DynamicBatcher implements Batcher {
     /** Reason recorded for frames evicted under drop-oldest. */
     public static final String DROPPED_QUEUE_FULL = "batch queue full (drop-oldest)";
 
@@ -73,9 +73,14 @@ public final class DynamicBatcher implements FrameDetector {
         final List<CompletableFuture<FrameResult>> futures = enqueue(frames);
         final List<FrameResult> out = new ArrayList<>(futures.size());
         for (final CompletableFuture<FrameResult> f : futures) {
-            out.add(FrameDetector.await(f));
+            out.add(Batcher.await(f));
         }
         return out;
+    }
+
+    @Override
+    public int maxBatch() {
+        return settings.maxSize();
     }
 
     @Override
@@ -152,7 +157,7 @@ public final class DynamicBatcher implements FrameDetector {
             waited += start - w.enqueuedAt();
         }
         try {
-            final List<FrameResult> results = DirectFrameDetector.run(detector, frames, 0f);
+            final List<FrameResult> results = InlineBatcher.run(detector, frames, 0f);
             final long inferNanos = Math.max(0, clock.getAsLong() - start);
             stats.batch(batch.size(), inferNanos, waited);
             for (int i = 0; i < batch.size(); i++) {

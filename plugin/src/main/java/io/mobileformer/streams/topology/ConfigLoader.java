@@ -20,8 +20,9 @@ import java.util.TreeSet;
  * Reads the two files of a deployment (config/: where and how to run; processors/: what to run), applies environment
  * overrides, and refuses unknown keys by name with the nearest known key.
  *
- * <p>Files and environment overrides are read by {@link ConfigFiles}: {@code MFS_} followed by the key upper-cased with dots and dashes as underscores overrides that key,
- * e.g. {@code MFS_BATCH_MAX_SIZE=16} or {@code MFS_BOOTSTRAP_SERVERS=kafka:9092}.
+ * <p>Files and environment overrides are read by {@link ConfigFiles}: {@code MFS_} followed by the key upper-cased
+ * with dots and dashes as underscores overrides that key, e.g. {@code MFS_BATCH_MAX_SIZE=16} or
+ * {@code MFS_BOOTSTRAP_SERVERS=kafka:9092}.
  */
 public final class ConfigLoader {
     private static final List<String> KAFKA_PREFIXES = List.of("consumer.", "producer.", "admin.", "main.consumer.",

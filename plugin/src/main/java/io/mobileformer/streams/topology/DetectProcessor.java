@@ -3,20 +3,18 @@ package io.mobileformer.streams.topology;
 import io.mobileformer.engine.EngineException;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
-import io.mobileformer.streams.avro.FrameDropped;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.ModelRef;
-import io.mobileformer.streams.avro.SourcePosition;
-import io.mobileformer.streams.avro.Timings;
-import io.mobileformer.streams.batch.FrameDetector;
-import io.mobileformer.streams.batch.FrameResult;
+import io.mobileformer.streams.batch.Batcher;
+import io.mobileformer.streams.batch.Submission;
 import io.mobileformer.streams.decode.DecodeException;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
 import io.mobileformer.streams.metrics.PipelineMetrics;
-import io.mobileformer.streams.model.Detection;
-import org.apache.avro.specific.SpecificRecord;
+import io.mobileformer.streams.publish.DeadLetters;
+import io.mobileformer.streams.publish.DetectionRecords;
+import io.mobileformer.streams.publish.PipelineOutput;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -25,10 +23,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -36,28 +32,26 @@ import java.util.function.Supplier;
  * per sampled frame out, or one dead letter. All outputs of a record are forwarded only after the whole record
  * succeeded, so a record is never half published (under exactly-once the outputs and the input offset commit together).
  */
-final class DetectProcessor implements Processor<byte[], byte[], Object, Object> {
+final class DetectProcessor implements Processor<byte[], byte[], byte[], PipelineOutput> {
     private final Supplier<FrameDecoder> decoderFactory;
-    private final FrameDetector detector;
-    private final ModelRef model;
+    private final Batcher batcher;
+    private final DetectionRecords records;
     private final PipelineMetrics metrics;
     private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
-    private ProcessorContext<Object, Object> context;
-    private final int maxBatch;
+    private ProcessorContext<byte[], PipelineOutput> context;
     private FrameDecoder decoder;
     private long detectWait;
 
-    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final FrameDetector detector, final ModelRef model,
-                    final int maxBatch, final PipelineMetrics metrics) {
+    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Batcher batcher, final ModelRef model,
+                    final PipelineMetrics metrics) {
         this.decoderFactory = decoderFactory;
-        this.detector = detector;
-        this.model = model;
-        this.maxBatch = maxBatch;
+        this.batcher = batcher;
+        this.records = new DetectionRecords(model);
         this.metrics = metrics;
     }
 
     @Override
-    public void init(final ProcessorContext<Object, Object> ctx) {
+    public void init(final ProcessorContext<byte[], PipelineOutput> ctx) {
         this.context = ctx;
         this.decoder = decoderFactory.get();
     }
@@ -86,7 +80,7 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
             deadLetter(record, meta, "deserialize", "NOT_AVRO", e);
             return;
         }
-        final List<SpecificRecord> out;
+        final List<PipelineOutput> out;
         try {
             out = analyse(env, meta);
         } catch (final DecodeException e) {
@@ -102,89 +96,43 @@ final class DetectProcessor implements Processor<byte[], byte[], Object, Object>
             deadLetter(record, meta, "process", "UNEXPECTED", e);
             return;
         }
-        for (final SpecificRecord r : out) {
-            if (r instanceof FrameDetections fd) {
-                metrics.frameOut(fd.getEngine(), fd.getDetections().size());
-                context.forward(new Record<Object, Object>(fd.getCameraId(), fd,
-                    Math.max(0, fd.getFrameTimestamp().toEpochMilli())), DetectionTopology.DETECTIONS_SINK);
-            } else {
-                final FrameDropped fdr = (FrameDropped) r;
+        for (final PipelineOutput o : out) {
+            if (o instanceof PipelineOutput.Detections d) {
+                metrics.frameOut(d.value().getEngine(), d.value().getDetections().size());
+                context.forward(d.record(), DetectionTopology.DETECTIONS_SINK);
+            } else if (o instanceof PipelineOutput.Dropped d) {
                 metrics.dropped();
-                context.forward(new Record<Object, Object>(fdr.getCameraId(), fdr,
-                    Math.max(0, fdr.getFrameTimestamp().toEpochMilli())), DetectionTopology.DROPPED_SINK);
+                context.forward(d.record(), DetectionTopology.DROPPED_SINK);
             }
         }
     }
 
-    private List<SpecificRecord> analyse(final FrameEnvelope env, final RecordMetadata meta)
+    private List<PipelineOutput> analyse(final FrameEnvelope env, final RecordMetadata meta)
         throws DecodeException, EngineException, InterruptedException {
         final byte[] payload = bytes(env.getPayload());
-        final List<SpecificRecord> out = new ArrayList<>();
+        final List<PipelineOutput> out = new ArrayList<>();
         final long decodeStart = System.nanoTime();
-        // frames go to the batcher a full batch at a time, and decoding the next batch overlaps this one's inference
-        final List<DecodedFrame> frames = new ArrayList<>();
-        final List<CompletableFuture<FrameResult>> pending = new ArrayList<>();
+        // frames go to the batcher as they are decoded; it forms the batches, and decoding overlaps inference
+        final Submission submission = batcher.submission();
         try (FrameStream stream = decoder.open(payload, env.getContentType())) {
             DecodedFrame f;
-            int chunkStart = 0;
             while ((f = stream.next()) != null) {
-                frames.add(f);
-                if (frames.size() - chunkStart == maxBatch) {
-                    pending.addAll(detector.submit(frames.subList(chunkStart, frames.size())));
-                    chunkStart = frames.size();
-                }
+                submission.add(f);
             }
-            if (chunkStart < frames.size()) {
-                pending.addAll(detector.submit(frames.subList(chunkStart, frames.size())));
-            }
+            submission.flush();
         } finally {
             // never leave a record with frames in flight: wait for all, even when decoding failed part way
-            final long t0 = System.nanoTime();
-            for (final CompletableFuture<FrameResult> p : pending) {
-                try {
-                    p.join();
-                } catch (final RuntimeException ignored) {
-                    // reported below through FrameDetector.await
-                }
-            }
-            detectWait += System.nanoTime() - t0;
+            detectWait += submission.awaitAll();
         }
+        final List<DecodedFrame> frames = submission.frames();
         for (int i = 0; i < frames.size(); i++) {
-            publish(env, meta, frames.get(i), FrameDetector.await(pending.get(i)), out);
+            out.add(records.of(env, meta, frames.get(i), submission.result(i)));
         }
         if (out.isEmpty()) {
             throw new DecodeException(DecodeException.Reason.NO_FRAMES, "no frame was sampled from the record ("
                 + ((System.nanoTime() - decodeStart) / 1_000_000) + " ms)");
         }
         return out;
-    }
-
-    private void publish(final FrameEnvelope env, final RecordMetadata meta, final DecodedFrame f,
-                         final FrameResult r, final List<SpecificRecord> out) {
-        final Instant ts = env.getCaptureTime().plusNanos(f.ptsMicros() * 1000);
-        if (r.isDropped()) {
-            out.add(new FrameDropped(env.getCameraId(), env.getSequence(), f.index(), ts, r.droppedReason()));
-            return;
-        }
-        final List<io.mobileformer.streams.avro.Detection> dets = new ArrayList<>(r.detections().size());
-        for (final Detection d : r.detections()) {
-            dets.add(new io.mobileformer.streams.avro.Detection(d.classId(), d.label(), d.score(), d.x0(), d.y0(),
-                d.x1(), d.y1()));
-        }
-        out.add(FrameDetections.newBuilder()
-            .setCameraId(env.getCameraId())
-            .setSegmentSequence(env.getSequence())
-            .setFrameIndex(f.index())
-            .setFrameTimestamp(ts)
-            .setSource(new SourcePosition(meta == null ? "" : meta.topic(), meta == null ? -1 : meta.partition(),
-                meta == null ? -1L : meta.offset()))
-            .setModel(model)
-            .setEngine(r.engine())
-            .setImageWidth(f.geometry().srcW())
-            .setImageHeight(f.geometry().srcH())
-            .setDetections(dets)
-            .setTimings(new Timings(f.decodeMs(), r.queueMs(), r.inferenceMs()))
-            .build());
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final RecordMetadata meta, final String stage,

@@ -2,12 +2,10 @@ package io.mobileformer.streams.topology;
 
 import io.mobileformer.engine.Engine;
 import io.mobileformer.engine.EngineException;
-import io.mobileformer.streams.batch.BatchSettings;
+import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.DynamicBatcher;
-import io.mobileformer.streams.batch.FrameDetector;
 import io.mobileformer.streams.inference.Detector;
 import io.mobileformer.streams.inference.EngineFactory;
-import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.model.ModelContract;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,7 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,15 +39,15 @@ public final class DetectionApp implements AutoCloseable {
 
     private final PipelineConfig config;
     private final ModelContract contract;
-    private final FrameDetector detector;
+    private final Batcher batcher;
     private final KafkaStreams streams;
     private final PipelineMetrics metrics;
 
-    private DetectionApp(final PipelineConfig config, final ModelContract contract, final FrameDetector detector,
+    private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
                          final KafkaStreams streams, final PipelineMetrics metrics) {
         this.config = config;
         this.contract = contract;
-        this.detector = detector;
+        this.batcher = batcher;
         this.streams = streams;
         this.metrics = metrics;
     }
@@ -66,37 +63,30 @@ public final class DetectionApp implements AutoCloseable {
     public static DetectionApp start(final Map<String, String> props, final Function<Engine, Engine> engineWrapper)
         throws IOException, EngineException {
         final PipelineConfig cfg = new PipelineConfig(ConfigLoader.pipelineOnly(props));
-        final ModelContract contract = ModelContract.load(Path.of(cfg.getString(PipelineConfig.MODEL_PATH)));
+        final ModelContract contract = ModelContract.load(cfg.modelPath());
         LOG.info("model {}", contract);
-        Engine engine = EngineFactory.create(contract.path(), new EngineFactory.Settings(
-            cfg.getString(PipelineConfig.ENGINE), cfg.getInt(PipelineConfig.ENGINE_THREADS),
-            new OrtEngine.Cuda(cfg.getInt(PipelineConfig.CUDA_DEVICE), cfg.getLong(PipelineConfig.CUDA_MEMORY_LIMIT),
-                cfg.getString(PipelineConfig.CUDA_ARENA))));
+        Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
         if (engineWrapper != null) {
             engine = engineWrapper.apply(engine);
         }
-        final Detector det = new Detector(contract, engine, cfg.getDouble(PipelineConfig.SCORE_THRESHOLD).floatValue(),
-            cfg.getInt(PipelineConfig.MAX_DETECTIONS));
-        final FrameDetector detector = new DynamicBatcher(det, new BatchSettings(
-            cfg.getInt(PipelineConfig.BATCH_MAX_SIZE), cfg.getLong(PipelineConfig.BATCH_MAX_DELAY_MS) * 1_000_000L,
-            cfg.getInt(PipelineConfig.BATCH_QUEUE_CAPACITY),
-            BatchSettings.FullPolicy.parse(cfg.getString(PipelineConfig.BATCH_FULL_POLICY))));
+        final Detector det = new Detector(contract, engine, cfg.scoreThreshold(), cfg.maxDetections());
+        final Batcher batcher = new DynamicBatcher(det, cfg.batchSettings());
         final PipelineMetrics metrics = new PipelineMetrics();
         final Properties sp = streamsProperties(props, cfg);
-        if (cfg.getBoolean(PipelineConfig.TOPICS_CREATE)) {
+        if (cfg.topics().create()) {
             createTopics(sp, cfg);
         }
-        final KafkaStreams streams = new KafkaStreams(DetectionTopology.build(cfg, contract, detector, metrics), sp);
+        final KafkaStreams streams = new KafkaStreams(DetectionTopology.build(cfg, contract, batcher, metrics), sp);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; replacing it (the task resumes from its last committed offsets)", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new DetectionApp(cfg, contract, detector, streams, metrics);
+        return new DetectionApp(cfg, contract, batcher, streams, metrics);
     }
 
     static Properties streamsProperties(final Map<String, String> props, final PipelineConfig cfg) {
-        final int maxPayload = cfg.getInt(PipelineConfig.DECODE_MAX_PAYLOAD);
+        final int maxPayload = cfg.decodeLimits().maxPayloadBytes();
         final Map<String, Object> p = new LinkedHashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-detector");
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -120,16 +110,15 @@ public final class DetectionApp implements AutoCloseable {
         final Map<String, Object> admin = new LinkedHashMap<>();
         sp.forEach((k, v) -> admin.put((String) k, v));
         admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
-        final String big = Integer.toString(cfg.getInt(PipelineConfig.DECODE_MAX_PAYLOAD) + (1 << 20));
-        final int parts = cfg.getInt(PipelineConfig.TOPICS_PARTITIONS);
-        final short rf = cfg.getShort(PipelineConfig.TOPICS_REPLICATION);
+        final String big = Integer.toString(cfg.decodeLimits().maxPayloadBytes() + (1 << 20));
+        final PipelineConfig.Topics t = cfg.topics();
+        final int parts = t.partitions();
+        final short rf = t.replicationFactor();
         final List<NewTopic> topics = new ArrayList<>();
-        topics.add(new NewTopic(cfg.getString(PipelineConfig.INPUT_TOPIC), parts, rf).configs(Map.of(
-            "max.message.bytes", big)));
-        topics.add(new NewTopic(cfg.getString(PipelineConfig.OUTPUT_TOPIC), parts, rf));
-        topics.add(new NewTopic(cfg.getString(PipelineConfig.DLQ_TOPIC), parts, rf).configs(Map.of(
-            "max.message.bytes", big)));
-        topics.add(new NewTopic(cfg.getString(PipelineConfig.DROPPED_TOPIC), parts, rf));
+        topics.add(new NewTopic(t.input(), parts, rf).configs(Map.of("max.message.bytes", big)));
+        topics.add(new NewTopic(t.output(), parts, rf));
+        topics.add(new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)));
+        topics.add(new NewTopic(t.dropped(), parts, rf));
         try (Admin a = Admin.create(admin)) {
             for (final var e : a.createTopics(topics).values().entrySet()) {
                 try {
@@ -169,7 +158,7 @@ public final class DetectionApp implements AutoCloseable {
 
     /** Batch statistics of the shared batcher. */
     public io.mobileformer.streams.batch.BatchStats batchStats() {
-        return ((DynamicBatcher) detector).stats();
+        return ((DynamicBatcher) batcher).stats();
     }
 
     public PipelineMetrics metrics() {
@@ -187,6 +176,6 @@ public final class DetectionApp implements AutoCloseable {
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(30));
-        detector.close();
+        batcher.close();
     }
 }

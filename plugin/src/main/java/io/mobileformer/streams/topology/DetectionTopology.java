@@ -1,20 +1,19 @@
 package io.mobileformer.streams.topology;
 
-import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameDropped;
 import io.mobileformer.streams.avro.ModelRef;
-import io.mobileformer.streams.batch.FrameDetector;
+import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.Preprocessor;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.publish.PipelineOutput;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 
 /**
@@ -37,29 +36,22 @@ public final class DetectionTopology {
     private DetectionTopology() {
     }
 
-    public static Topology build(final PipelineConfig cfg, final ModelContract contract, final FrameDetector detector,
+    public static Topology build(final PipelineConfig cfg, final ModelContract contract, final Batcher batcher,
                                  final PipelineMetrics metrics) {
-        final DecodeLimits limits = new DecodeLimits(cfg.getInt(PipelineConfig.DECODE_MAX_PAYLOAD),
-            cfg.getLong(PipelineConfig.DECODE_MAX_PIXELS), cfg.getInt(PipelineConfig.DECODE_MAX_FRAMES),
-            cfg.getLong(PipelineConfig.DECODE_MAX_MS));
-        final Sampling sampling = Sampling.parse(cfg.getString(PipelineConfig.SAMPLE_MODE),
-            cfg.getInt(PipelineConfig.SAMPLE_EVERY_N), cfg.getDouble(PipelineConfig.SAMPLE_FPS));
+        final DecodeLimits limits = cfg.decodeLimits();
+        final Sampling sampling = cfg.sampling();
+        final PipelineConfig.Topics topics = cfg.topics();
         final Preprocessor pre = new Preprocessor(contract);
         final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
-        final Serializer<FrameDetections> detectionsSer = AvroSerdes.frameDetections().serializer();
-        final Serializer<FrameDropped> droppedSer = AvroSerdes.frameDropped().serializer();
+        final Serializer<PipelineOutput> values = PipelineOutput.serializer();
 
         final Topology t = new Topology();
-        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-            cfg.getString(PipelineConfig.INPUT_TOPIC));
-        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), detector,
-            model, cfg.getInt(PipelineConfig.BATCH_MAX_SIZE), metrics), SOURCE);
-        t.addSink(DETECTIONS_SINK, cfg.getString(PipelineConfig.OUTPUT_TOPIC), new StringSerializer(),
-            (topic, v) -> detectionsSer.serialize(topic, (FrameDetections) v), DETECT);
-        t.addSink(DLQ_SINK, cfg.getString(PipelineConfig.DLQ_TOPIC), new ByteArraySerializer(),
-            new ByteArraySerializer(), DETECT);
-        t.addSink(DROPPED_SINK, cfg.getString(PipelineConfig.DROPPED_TOPIC), new StringSerializer(),
-            (topic, v) -> droppedSer.serialize(topic, (FrameDropped) v), DETECT);
+        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.input());
+        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), batcher,
+            model, metrics), SOURCE);
+        t.addSink(DETECTIONS_SINK, topics.output(), new ByteArraySerializer(), values, DETECT);
+        t.addSink(DLQ_SINK, topics.deadLetters(), new ByteArraySerializer(), values, DETECT);
+        t.addSink(DROPPED_SINK, topics.dropped(), new ByteArraySerializer(), values, DETECT);
         return t;
     }
 }

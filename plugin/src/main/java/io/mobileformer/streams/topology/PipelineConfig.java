@@ -1,12 +1,18 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.batch.BatchSettings;
 import io.mobileformer.streams.config.ConfigFiles;
+import io.mobileformer.streams.decode.DecodeLimits;
+import io.mobileformer.streams.inference.EngineFactory;
+import io.mobileformer.streams.inference.OrtEngine;
+import io.mobileformer.streams.media.Sampling;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigDef;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
@@ -112,8 +118,58 @@ public final class PipelineConfig extends AbstractConfig {
             "Detections scoring below this are not published.")
         .define(MAX_DETECTIONS, Type.INT, 100, between(1, 10_000), Importance.LOW, "Most detections per frame.");
 
+    /** Where the pipeline's records come from and go to, and whether and how missing topics are created. */
+    public record Topics(String input, String output, String deadLetters, String dropped, boolean create,
+                         int partitions, short replicationFactor) {
+    }
+
     public PipelineConfig(final Map<?, ?> props) {
         super(CONFIG, props, false);
+    }
+
+    /** Every setting at its default: the one place defaults live is {@link #CONFIG}. */
+    public static PipelineConfig defaults() {
+        return new PipelineConfig(Map.of());
+    }
+
+    // Typed settings: the rest of the plugin asks for these and never reads a key itself.
+
+    public Path modelPath() {
+        return Path.of(getString(MODEL_PATH));
+    }
+
+    public EngineFactory.Settings engineSettings() {
+        return new EngineFactory.Settings(getString(ENGINE), getInt(ENGINE_THREADS),
+            new OrtEngine.Cuda(getInt(CUDA_DEVICE), getLong(CUDA_MEMORY_LIMIT), getString(CUDA_ARENA)));
+    }
+
+    public BatchSettings batchSettings() {
+        return new BatchSettings(getInt(BATCH_MAX_SIZE), getLong(BATCH_MAX_DELAY_MS) * 1_000_000L,
+            getInt(BATCH_QUEUE_CAPACITY), BatchSettings.FullPolicy.parse(getString(BATCH_FULL_POLICY)));
+    }
+
+    public DecodeLimits decodeLimits() {
+        return new DecodeLimits(getInt(DECODE_MAX_PAYLOAD), getLong(DECODE_MAX_PIXELS), getInt(DECODE_MAX_FRAMES),
+            getLong(DECODE_MAX_MS));
+    }
+
+    public Sampling sampling() {
+        return Sampling.parse(getString(SAMPLE_MODE), getInt(SAMPLE_EVERY_N), getDouble(SAMPLE_FPS));
+    }
+
+    /** Detections scoring below this are not published. */
+    public float scoreThreshold() {
+        return getDouble(SCORE_THRESHOLD).floatValue();
+    }
+
+    public int maxDetections() {
+        return getInt(MAX_DETECTIONS);
+    }
+
+    public Topics topics() {
+        return new Topics(getString(INPUT_TOPIC), getString(OUTPUT_TOPIC), getString(DLQ_TOPIC),
+            getString(DROPPED_TOPIC), getBoolean(TOPICS_CREATE), getInt(TOPICS_PARTITIONS),
+            getShort(TOPICS_REPLICATION));
     }
 
     public static void main(final String[] args) {

@@ -121,7 +121,7 @@ class DynamicBatcherTest {
         final List<DecodedFrame> c = frames(2, 20);
         final List<FrameResult> aAlone;
         final List<FrameResult> cAlone;
-        try (DirectFrameDetector direct = new DirectFrameDetector(new Detector(contract, OrtEngine.cpu(
+        try (InlineBatcher direct = new InlineBatcher(new Detector(contract, OrtEngine.cpu(
             contract.path(), 1), 0.0f, 20), 1)) {
             aAlone = direct.detect(a);
             cAlone = direct.detect(c);

@@ -5,7 +5,6 @@ import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.bench.Throughput;
-import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
@@ -20,6 +19,7 @@ import io.mobileformer.streams.metrics.ProcessMemory;
 import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.topology.DetectionApp;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -113,16 +114,20 @@ final class BenchPipelineCommand implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             kafka.createTopics(Math.max(4, 2 * streamThreads), "bench-frames");
             final Map<String, String> props = Map.ofEntries(
-                Map.entry("bootstrap.servers", kafka.bootstrapServers()), Map.entry("application.id", "mfs-bench"),
-                Map.entry("input.topic", "bench-frames"), Map.entry("output.topic", "bench-detections"),
-                Map.entry("dlq.topic", "bench-dlq"), Map.entry("dropped.topic", "bench-dropped"),
-                Map.entry("model.path", model.toString()), Map.entry("engine", engine),
-                Map.entry("engine.threads", Integer.toString(threads)),
-                Map.entry("num.stream.threads", Integer.toString(streamThreads)),
-                Map.entry("batch.max-size", Integer.toString(batch)),
-                Map.entry("batch.max-delay-ms", Integer.toString(delayMs)),
-                Map.entry("commit.interval.ms", Integer.toString(commitMs)),
-                Map.entry("state.dir", Files.createTempDirectory("mfs-bench-state").toString()));
+                Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-bench"),
+                Map.entry(PipelineConfig.INPUT_TOPIC, "bench-frames"),
+                Map.entry(PipelineConfig.OUTPUT_TOPIC, "bench-detections"),
+                Map.entry(PipelineConfig.DLQ_TOPIC, "bench-dlq"),
+                Map.entry(PipelineConfig.DROPPED_TOPIC, "bench-dropped"),
+                Map.entry(PipelineConfig.MODEL_PATH, model.toString()),
+                Map.entry(PipelineConfig.ENGINE, engine),
+                Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
+                Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads)),
+                Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
+                Map.entry(PipelineConfig.BATCH_MAX_DELAY_MS, Integer.toString(delayMs)),
+                Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(commitMs)),
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-bench-state").toString()));
             final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
             final int records = (saturatedFrames + segment - 1) / segment;
             produce(kafka, workload, records, 0, null);
@@ -202,7 +207,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
     private static List<DecodedFrame> decodeAll(final ModelContract c, final List<FrameEnvelope> workload)
         throws Exception {
-        final FrameDecoder dec = new FrameDecoder(DecodeLimits.defaults(), Sampling.all(), new Preprocessor(c));
+        final FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+            new Preprocessor(c));
         final List<DecodedFrame> frames = new ArrayList<>();
         for (final FrameEnvelope e : workload) {
             final ByteBuffer b = e.getPayload().duplicate();

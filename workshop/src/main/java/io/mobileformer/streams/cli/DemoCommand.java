@@ -10,6 +10,7 @@ import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.synthetic.SyntheticScene;
 import io.mobileformer.streams.topology.DetectionApp;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -106,15 +108,16 @@ final class DemoCommand implements Callable<Integer> {
                 (System.nanoTime() - t0) / 1e9);
             kafka.createTopics(cameras, "frames");
             try (DetectionApp app = DetectionApp.start(Map.ofEntries(
-                Map.entry("bootstrap.servers", kafka.bootstrapServers()),
-                Map.entry("application.id", "mfs-demo"),
-                Map.entry("model.path", model.toString()),
-                Map.entry("engine", engine),
-                Map.entry("engine.threads", Integer.toString(threads)),
-                Map.entry("batch.max-size", Integer.toString(batch)),
-                Map.entry("topics.partitions", Integer.toString(cameras)),
-                Map.entry("num.stream.threads", Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
-                Map.entry("state.dir", Files.createTempDirectory("mfs-demo-state").toString())))) {
+                Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-demo"),
+                Map.entry(PipelineConfig.MODEL_PATH, model.toString()),
+                Map.entry(PipelineConfig.ENGINE, engine),
+                Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
+                Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
+                Map.entry(PipelineConfig.TOPICS_PARTITIONS, Integer.toString(cameras)),
+                Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                    Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-demo-state").toString())))) {
                 if (!app.awaitRunning(Duration.ofSeconds(90))) {
                     out.println("ERROR: Kafka Streams did not reach RUNNING (state " + app.state() + ")");
                     return 1;

@@ -1,7 +1,7 @@
 package io.mobileformer.streams.cli;
 
-import io.mobileformer.streams.batch.DirectFrameDetector;
 import io.mobileformer.streams.batch.FrameResult;
+import io.mobileformer.streams.batch.InlineBatcher;
 import io.mobileformer.streams.decode.ContentType;
 import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.DecodedFrame;
@@ -71,7 +71,7 @@ final class EvalCommand implements Callable<Integer> {
             1_000_000, Long.MAX_VALUE / 4), Sampling.all(), new Preprocessor(contract));
         final MeanAveragePrecision map = new MeanAveragePrecision(contract.labels().size());
                 final String engineName;
-        try (DirectFrameDetector det = new DirectFrameDetector(new Detector(contract, EngineFactory.create(
+        try (InlineBatcher det = new InlineBatcher(new Detector(contract, EngineFactory.create(
             contract.path(), new EngineFactory.Settings(engine, threads,
                 OrtEngine.Cuda.defaults())), (float) threshold, 100), batch);
              FrameStream s = decoder.open(payload, type)) {
@@ -98,7 +98,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String score(final DirectFrameDetector det, final List<DecodedFrame> frames, final ClipTruth truth,
+    private static String score(final InlineBatcher det, final List<DecodedFrame> frames, final ClipTruth truth,
                                 final MeanAveragePrecision map) throws Exception {
         final List<FrameResult> results = det.detect(frames);
         String engine = "";

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Ingest settings: cameras, topic, Kafka connection.")
     private Path config;
-    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: at SIGTERM/Ctrl-C).")
+    @Option(names = "--seconds", defaultValue = "0",
+        description = "Stop after this many seconds (0: at SIGTERM/Ctrl-C).")
     private int seconds;
     @Option(names = "--config-docs", description = "Print the ingest settings reference (Markdown) and exit.")
     private boolean configDocs;

@@ -65,7 +65,6 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             spec.commandLine().getOut().print(PipelineConfig.markdownReference());
-            spec.commandLine().getOut().flush();
             return 0;
         }
     }
@@ -109,7 +108,11 @@ public final class Main implements Runnable {
 
     /** Runs {@code args} as {@code ./mfs} would and returns the exit code. */
     public static int run(final String[] args, final PrintWriter out) {
-        return commandLine(out).execute(args);
+        try {
+            return commandLine(out).execute(args);
+        } finally {
+            out.flush();
+        }
     }
 
     /**
@@ -122,10 +125,14 @@ public final class Main implements Runnable {
             parsed = parsed.subcommand();
         }
         final Object command = parsed.commandSpec().userObject();
-        if (command instanceof Callable<?> c) {
-            return (Integer) c.call();
+        try {
+            if (command instanceof Callable<?> c) {
+                return (Integer) c.call();
+            }
+            ((Runnable) command).run();
+            return 0;
+        } finally {
+            out.flush();
         }
-        ((Runnable) command).run();
-        return 0;
     }
 }

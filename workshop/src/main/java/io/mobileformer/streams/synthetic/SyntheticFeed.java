@@ -40,8 +40,13 @@ public final class SyntheticFeed {
         return cameraId;
     }
 
-    /** Renders and encodes the next record; {@code captureTime} is the capture time of its first frame. */
-    public Record next(final Instant captureTime) throws IOException {
+    /**
+     * Renders and encodes the next record as a camera publishing it at {@code now} would: its last frame was captured
+     * at {@code now} and its first {@code (n - 1) / fps} seconds earlier. The envelope's capture time is that of the
+     * first frame and each frame's time is capture time + its offset, so no frame (and no detection record, which
+     * carries its frame's time) is stamped ahead of the clock.
+     */
+    public Record next(final Instant now) throws IOException {
         final long seq = sequence++;
         final boolean still = stillEvery > 0 && seq % stillEvery == stillEvery - 1;
         final int n = still ? 1 : segmentFrames;
@@ -49,6 +54,7 @@ public final class SyntheticFeed {
         for (int i = 0; i < n; i++) {
             frames.add(camera.next());
         }
+        final Instant captureTime = now.minusNanos(Math.round((n - 1) / fps * 1e9));
         final int w = camera.width();
         final int h = camera.height();
         final byte[] payload = still ? MediaEncoder.jpeg(frames.get(0).rgb(), w, h)

@@ -3,6 +3,7 @@ package io.mobileformer.streams.decode;
 import io.mobileformer.streams.cli.SystemFfmpeg;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,8 +24,8 @@ class CodecMatrixTest {
     private static final String MJPEG = "-c:v mjpeg -pix_fmt yuvj420p -q:v 5";
 
     private static FrameDecoder decoder() {
-        return new FrameDecoder(DecodeLimits.defaults(), Sampling.all(), new Preprocessor(64, 48, ResizeMode.STRETCH,
-            new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}));
+        return new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(), new Preprocessor(64, 48,
+            ResizeMode.STRETCH, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}));
     }
 
     @ParameterizedTest(name = "{0} in {1}")

@@ -4,6 +4,7 @@ import io.mobileformer.streams.ingest.MediaEncoder.Container;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.testing.TestMedia;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 
 import java.io.ByteArrayInputStream;
@@ -41,7 +42,7 @@ public final class DamagedStreamProbe {
     public static void main(final String[] args) throws Exception {
         final byte[] ts = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(args[1]));
         if (args[0].equals("pipeline")) {
-            final FrameDecoder d = new FrameDecoder(DecodeLimits.defaults(), Sampling.all(),
+            final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
                 new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
             try {
                 FrameDecoderTest.all(d, ts, "video/mp2t");

@@ -4,6 +4,7 @@ import io.mobileformer.streams.ingest.MediaEncoder.Container;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.testing.TestMedia;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,7 +21,7 @@ class FrameDecoderTest {
     private static final float[] STD = {0.229f, 0.224f, 0.225f};
 
     private static FrameDecoder decoder(final Sampling s, final ResizeMode mode) {
-        return new FrameDecoder(DecodeLimits.defaults(), s, new Preprocessor(64, 48, mode, MEAN, STD));
+        return new FrameDecoder(PipelineConfig.defaults().decodeLimits(), s, new Preprocessor(64, 48, mode, MEAN, STD));
     }
 
     static List<DecodedFrame> all(final FrameDecoder d, final byte[] payload, final String type) throws Exception {
@@ -107,7 +108,7 @@ class FrameDecoderTest {
     @Test
     void payloadOverTheByteLimitIsRefusedBeforeParsing() throws Exception {
         final byte[] jpg = TestMedia.jpeg(96, 64);
-        final DecodeLimits d = DecodeLimits.defaults();
+        final DecodeLimits d = PipelineConfig.defaults().decodeLimits();
         final FrameDecoder small = limited(new DecodeLimits(jpg.length - 1, d.maxPixels(), d.maxFramesPerSegment(),
             d.maxDecodeMillis()));
         final DecodeException e = assertThrows(DecodeException.class, () -> small.open(jpg, "image/jpeg"));
@@ -120,7 +121,7 @@ class FrameDecoderTest {
     @Test
     void videoOverThePixelLimitIsRefusedFromItsStreamHeaderBeforeAnyFrameIsDecoded() throws Exception {
         final byte[] seg = TestMedia.segment(6, 160, 96, Container.MPEG_TS);
-        final DecodeLimits d = DecodeLimits.defaults();
+        final DecodeLimits d = PipelineConfig.defaults().decodeLimits();
         final FrameDecoder tight = limited(new DecodeLimits(d.maxPayloadBytes(), 160 * 96 - 1,
             d.maxFramesPerSegment(), d.maxDecodeMillis()));
         try (FrameStream s = tight.open(seg, "video/mp2t")) {
@@ -136,7 +137,7 @@ class FrameDecoderTest {
     @Test
     void segmentWithMoreFramesThanTheLimitIsRefused() throws Exception {
         final byte[] seg = TestMedia.segment(12, 96, 64, Container.MPEG_TS);
-        final DecodeLimits d = DecodeLimits.defaults();
+        final DecodeLimits d = PipelineConfig.defaults().decodeLimits();
         final FrameDecoder five = limited(new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(), 5,
             d.maxDecodeMillis()));
         final List<DecodedFrame> before = new ArrayList<>();
@@ -157,7 +158,7 @@ class FrameDecoderTest {
     void decodeOverTheTimeLimitIsRefused() {
         // with a 0 ms budget, the first check after opening the segment and decoding a frame is already over it
         final byte[] seg = TestMedia.segment(30, 320, 240, Container.MPEG_TS);
-        final DecodeLimits d = DecodeLimits.defaults();
+        final DecodeLimits d = PipelineConfig.defaults().decodeLimits();
         final FrameDecoder instant = limited(new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(),
             d.maxFramesPerSegment(), 0));
         final DecodeException e = assertThrows(DecodeException.class, () -> all(instant, seg, "video/mp2t"));

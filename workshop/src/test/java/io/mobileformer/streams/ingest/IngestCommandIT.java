@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.cli.Main;
-import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
 import io.mobileformer.streams.decode.Preprocessor;
@@ -14,6 +13,7 @@ import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.testing.SharedKafka;
 import io.mobileformer.streams.testing.TestMedia;
 import io.mobileformer.streams.testing.Topics;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -129,7 +129,7 @@ class IngestCommandIT {
     }
 
     private static int frames(final FrameEnvelope env) throws Exception {
-        final FrameDecoder d = new FrameDecoder(DecodeLimits.defaults(), Sampling.all(),
+        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
             new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final byte[] payload = new byte[env.getPayload().remaining()];
         env.getPayload().duplicate().get(payload);

@@ -2,7 +2,6 @@ package io.mobileformer.streams.ingest;
 
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameEnvelope;
-import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
@@ -14,6 +13,7 @@ import io.mobileformer.streams.testing.H264Clip;
 import io.mobileformer.streams.testing.RtspTestServer.Behaviour;
 import io.mobileformer.streams.testing.RtspTestServer;
 import io.mobileformer.streams.testing.SharedKafka;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -267,7 +267,7 @@ class RtspIngestIT {
     }
 
     private static List<DecodedFrame> decode(final FrameEnvelope env) throws Exception {
-        final FrameDecoder d = new FrameDecoder(DecodeLimits.defaults(), Sampling.all(),
+        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
             new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final byte[] payload = new byte[env.getPayload().remaining()];
         env.getPayload().duplicate().get(payload);

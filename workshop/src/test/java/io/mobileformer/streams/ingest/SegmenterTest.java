@@ -1,6 +1,5 @@
 package io.mobileformer.streams.ingest;
 
-import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
@@ -8,6 +7,7 @@ import io.mobileformer.streams.decode.Preprocessor;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.testing.TestMedia;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class SegmenterTest {
     }
 
     private static List<DecodedFrame> decode(final MediaRecord r) throws Exception {
-        final FrameDecoder d = new FrameDecoder(DecodeLimits.defaults(), Sampling.all(),
+        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
             new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final List<DecodedFrame> frames = new ArrayList<>();
         try (FrameStream s = d.open(r.payload(), r.contentType())) {

@@ -1,8 +1,7 @@
 package io.mobileformer.streams.metrics;
 
-import io.mobileformer.streams.batch.DirectFrameDetector;
+import io.mobileformer.streams.batch.InlineBatcher;
 import io.mobileformer.streams.decode.DecodeException;
-import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
@@ -13,6 +12,7 @@ import io.mobileformer.streams.ingest.MediaEncoder.Container;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.testing.TestMedia;
+import io.mobileformer.streams.topology.PipelineConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -32,7 +32,8 @@ class NativeMemorySoakIT {
     @Test
     void decodeAndDetectManyRecordsWithoutGrowth() throws Exception {
         final ModelContract c = ModelContract.load(Path.of("models/tiny-centernet.onnx"));
-        final FrameDecoder dec = new FrameDecoder(DecodeLimits.defaults(), Sampling.all(), new Preprocessor(c));
+        final FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+            new Preprocessor(c));
         final byte[] ts = TestMedia.segment(8, 320, 192, Container.MPEG_TS);
         final byte[] mp4 = TestMedia.segment(8, 320, 192, Container.MP4);
         final byte[] jpg = TestMedia.jpeg(320, 192);
@@ -41,7 +42,7 @@ class NativeMemorySoakIT {
         for (int i = 2000; i < corrupt.length; i += 7) {
             corrupt[i] ^= 0x5a;
         }
-        try (DirectFrameDetector det = new DirectFrameDetector(new Detector(c, OrtEngine.cpu(c.path(), 1), 0.3f, 100),
+        try (InlineBatcher det = new InlineBatcher(new Detector(c, OrtEngine.cpu(c.path(), 1), 0.3f, 100),
             8)) {
             final Runnable round = () -> {
                 try {
@@ -73,7 +74,7 @@ class NativeMemorySoakIT {
         }
     }
 
-    private static void run(final FrameDecoder dec, final DirectFrameDetector det, final byte[] payload,
+    private static void run(final FrameDecoder dec, final InlineBatcher det, final byte[] payload,
                             final String type) throws Exception {
         final List<DecodedFrame> frames = new ArrayList<>();
         try (FrameStream s = dec.open(payload, type)) {

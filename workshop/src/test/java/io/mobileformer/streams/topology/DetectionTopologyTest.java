@@ -4,13 +4,14 @@ import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameDropped;
 import io.mobileformer.streams.batch.BatchSettings;
-import io.mobileformer.streams.batch.DirectFrameDetector;
 import io.mobileformer.streams.batch.DynamicBatcher;
+import io.mobileformer.streams.batch.InlineBatcher;
 import io.mobileformer.streams.inference.Detector;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.ingest.MediaEncoder.Container;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.publish.DeadLetters;
 import io.mobileformer.streams.testing.BadPayloads;
 import io.mobileformer.streams.testing.Envelopes;
 import io.mobileformer.streams.testing.TestMedia;
@@ -41,12 +42,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DetectionTopologyTest {
     static final int MAX_PAYLOAD = 300_000;
     static ModelContract contract;
-    static DirectFrameDetector detector;
+    static InlineBatcher detector;
 
     @BeforeAll
     static void load() throws Exception {
         contract = ModelContract.load(Path.of("models/tiny-centernet.onnx"));
-        detector = new DirectFrameDetector(new Detector(contract, OrtEngine.cpu(contract.path(), 1), 0.3f, 100), 8);
+        detector = new InlineBatcher(new Detector(contract, OrtEngine.cpu(contract.path(), 1), 0.3f, 100), 8);
     }
 
     @AfterAll

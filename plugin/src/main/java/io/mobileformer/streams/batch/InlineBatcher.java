@@ -14,13 +14,18 @@ import java.util.List;
  * only from the frames of one record. The baseline the {@link DynamicBatcher} is measured against, and the choice for
  * a single stream thread.
  */
-public final class DirectFrameDetector implements FrameDetector {
+public final class InlineBatcher implements Batcher {
     private final Detector detector;
     private final int maxBatch;
 
-    public DirectFrameDetector(final Detector detector, final int maxBatch) {
+    public InlineBatcher(final Detector detector, final int maxBatch) {
         this.detector = detector;
         this.maxBatch = maxBatch;
+    }
+
+    @Override
+    public int maxBatch() {
+        return maxBatch;
     }
 
     @Override

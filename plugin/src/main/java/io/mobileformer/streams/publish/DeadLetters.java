@@ -1,4 +1,4 @@
-package io.mobileformer.streams.topology;
+package io.mobileformer.streams.publish;
 
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -25,8 +25,8 @@ public final class DeadLetters {
     private DeadLetters() {
     }
 
-    public static Record<byte[], byte[]> of(final Record<byte[], byte[]> input, final RecordMetadata meta,
-                                            final String stage, final String reason, final Throwable error) {
+    public static Record<byte[], PipelineOutput> of(final Record<byte[], byte[]> input, final RecordMetadata meta,
+                                                    final String stage, final String reason, final Throwable error) {
         final Headers h = new RecordHeaders(input.headers().toArray());
         put(h, STAGE, stage);
         put(h, REASON, reason);
@@ -38,7 +38,7 @@ public final class DeadLetters {
             put(h, "mfs.source.partition", Integer.toString(meta.partition()));
             put(h, "mfs.source.offset", Long.toString(meta.offset()));
         }
-        return new Record<>(input.key(), input.value(), input.timestamp(), h);
+        return new Record<>(input.key(), new PipelineOutput.DeadLetter(input.value()), input.timestamp(), h);
     }
 
     private static void put(final Headers h, final String key, final String value) {

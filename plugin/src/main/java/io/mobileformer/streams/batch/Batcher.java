@@ -8,10 +8,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * What a stream thread calls to detect: frames in, one result per frame out, in order. The call blocks until every
- * result is back, so nothing is in flight when Kafka Streams commits (exactly-once needs no extra machinery).
+ * What a stream thread calls to detect: frames in, one result per frame out, in order. A batcher decides how frames
+ * are grouped into batches for the {@link io.mobileformer.streams.inference.Detector}; callers hand frames over
+ * through a {@link #submission()} and never cut batches themselves. Waiting for every result before a record is done
+ * keeps nothing in flight when Kafka Streams commits (exactly-once needs no extra machinery).
+ *
+ * <p>Two kinds: {@link InlineBatcher} runs a record's frames in the caller's thread; {@link DynamicBatcher} is shared
+ * by every stream thread and forms batches across them.
  */
-public interface FrameDetector extends AutoCloseable {
+public interface Batcher extends AutoCloseable {
+
+    /** The largest batch this batcher sends to the detector. */
+    int maxBatch();
+
+    /** Starts handing over the frames of one record (see {@link Submission}). */
+    default Submission submission() {
+        return new Submission(this);
+    }
 
     List<FrameResult> detect(List<DecodedFrame> frames) throws EngineException, InterruptedException;
 
