@@ -1,6 +1,8 @@
 package io.mobileformer.streams.cli;
 
+import io.mobileformer.streams.ingest.IngestCommand;
 import io.mobileformer.streams.topology.PipelineConfig;
+import io.mobileformer.streams.topology.RunCommand;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;

@@ -1,11 +1,10 @@
-package io.mobileformer.streams.cli;
+package io.mobileformer.streams.topology;
 
-import io.mobileformer.streams.topology.ConfigLoader;
-import io.mobileformer.streams.topology.DetectionApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -22,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "Run the detection topology against a Kafka cluster until SIGTERM/Ctrl-C.")
-final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE",
         description = "Where and how: Kafka connection and security, engine, threads (config/<env>.properties).")
     private Path config;
@@ -31,6 +30,14 @@ final class RunCommand implements Callable<Integer> {
     private Path pipeline;
     @Spec
     private CommandSpec spec;
+
+    /**
+     * The plugin's own entry point ({@code java -cp <plugin and its libraries> io.mobileformer.streams.topology.RunCommand
+     * --config f}), as the container image runs it; {@code ./mfs run} is the same command.
+     */
+    public static void main(final String[] args) {
+        System.exit(new CommandLine(new RunCommand()).execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -1,14 +1,12 @@
-package io.mobileformer.streams.cli;
+package io.mobileformer.streams.ingest;
 
 import io.mobileformer.streams.config.ConfigFiles;
-import io.mobileformer.streams.ingest.CameraHealth;
-import io.mobileformer.streams.ingest.Ingest;
-import io.mobileformer.streams.ingest.IngestConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -34,6 +32,14 @@ public final class IngestCommand implements Callable<Integer> {
     private boolean configDocs;
     @Spec
     private CommandSpec spec;
+
+    /**
+     * Ingest's own entry point ({@code java -cp <ingest and its libraries> io.mobileformer.streams.ingest.IngestCommand
+     * --config f}), as the container image runs it; {@code ./mfs ingest} is the same command.
+     */
+    public static void main(final String[] args) {
+        System.exit(new CommandLine(new IngestCommand()).execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {
