@@ -1,5 +1,7 @@
 package io.mobileformer.engine;
 
+import io.mobileformer.engine.plan.Plan;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package io.mobileformer.engine;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
+import io.mobileformer.engine.graph.Shapes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

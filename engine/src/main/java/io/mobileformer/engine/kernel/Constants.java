@@ -1,7 +1,7 @@
 package io.mobileformer.engine.kernel;
 
 /** Read-only rows that stand in for an absent operand, so vector loops need no branch (one vector wide at least). */
-final class Constants {
+public final class Constants {
     static final float[] ZEROS = new float[64];
     static final float[] ONES = filled(1f);
 

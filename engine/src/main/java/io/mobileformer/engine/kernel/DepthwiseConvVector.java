@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * before it instead of a scalar tail, with bias and activation applied in registers. Narrower planes (8x8 at the end
  * of the network) run one flat loop over the padded plane, junk columns included, and are compacted afterwards.
  */
-final class DepthwiseConvVector {
+public final class DepthwiseConvVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector bodies of {@link Elementwise}: one small loop per operator, chosen before the loop. A {@code switch} inside
  * the loop merges differently computed vectors, which C2 on JDK 17 boxes. Tails use the scalar operator.
  */
-final class ElementwiseVector {
+public final class ElementwiseVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 

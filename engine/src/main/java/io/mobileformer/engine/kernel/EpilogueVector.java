@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * hi = 6; DY-ReLU: the slopes), because vectors merged across branches or held in nullable locals are boxed by C2 on
  * JDK 17. The common cases (per-row bias and slopes, with or without a residual) have their own small loops.
  */
-final class EpilogueVector {
+public final class EpilogueVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 

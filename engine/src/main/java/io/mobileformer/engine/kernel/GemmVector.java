@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * registers only when they are plain locals of one straight-line loop body. Measured on the AVX-512 build host: about
  * 180 GFLOPS for 8 x 2 vectors against ~115 for 4 x 2.
  */
-final class GemmVector {
+public final class GemmVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Columns of one micro-tile: two vectors. */

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * exceed its inlining budget, and one method holding the max, exp-sum and scale loops allocated ~1 GB/s and ran the
  * 128x128 bridge softmax 5x slower than in isolation. Blocks shorter than a vector use the scalar code.
  */
-final class SoftmaxVector {
+public final class SoftmaxVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 

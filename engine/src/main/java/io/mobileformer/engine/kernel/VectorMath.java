@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       A loop method takes and returns only arrays, so nothing needs inlining.</li>
  * </ul>
  */
-final class VectorMath {
+public final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int MAGIC_BITS = Float.floatToRawIntBits(FastMath.ROUND_MAGIC) - 127;

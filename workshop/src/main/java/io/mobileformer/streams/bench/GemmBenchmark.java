@@ -1,5 +1,6 @@
 package io.mobileformer.streams.bench;
 
+import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.Gemm;
 import io.mobileformer.engine.kernel.PackedA;
