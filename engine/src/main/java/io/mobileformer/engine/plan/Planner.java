@@ -97,6 +97,8 @@ public final class Planner {
                     v.buffer.use(end);
                 }
             }
+            // the memory plan (MemoryPlanner explains it): lifetimes of every buffer in step indices, in-place reuse
+            // by element-wise steps, then one arena offset per remaining buffer
             liveness();
             mergeInPlace();
             final List<Buffer> roots = buffers.stream().filter(b -> b.root() == b).toList();
@@ -206,6 +208,7 @@ public final class Planner {
             return b;
         }
 
+        /** Records, for every buffer, the first and last step that reads or writes it (scratch space included). */
         private void liveness() {
             for (int s = 0; s < pending.size(); s++) {
                 final Pending p = pending.get(s);
@@ -223,7 +226,11 @@ public final class Planner {
             }
         }
 
-        /** Lets an element-wise step overwrite an input that nothing reads afterwards. */
+        /**
+         * Lets an element-wise step overwrite an input that nothing reads afterwards: the input's buffer dies at this
+         * step ({@code from.last == s}), has the output's size, and both are contiguous, so writing element i after
+         * reading element i is safe. Pinned buffers (graph inputs and outputs) are never merged.
+         */
         private void mergeInPlace() {
             for (int s = 0; s < pending.size(); s++) {
                 final Pending p = pending.get(s);
