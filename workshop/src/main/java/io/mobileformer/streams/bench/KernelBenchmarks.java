@@ -11,7 +11,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * on a shared machine, not a publication-grade measurement. An argument narrows the run to benchmarks matching that
  * regular expression, e.g. {@code Gemm}.
  *
- * <pre>java --add-modules=jdk.incubator.vector -cp target/classes:$(cat target/runtime.classpath) \
+ * <pre>java --add-modules=jdk.incubator.vector -cp workshop/target/classes:$(cat workshop/target/runtime.classpath) \
  *     io.mobileformer.streams.bench.KernelBenchmarks [regex]</pre>
  */
 public final class KernelBenchmarks {
