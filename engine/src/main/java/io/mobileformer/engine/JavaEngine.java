@@ -4,7 +4,6 @@ import ai.onnx.proto.OnnxMl;
 import io.mobileformer.engine.graph.Graph;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.OnnxModelLoader;
-import io.mobileformer.engine.graph.ShapeInference;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.Parallel;
 import io.mobileformer.engine.kernel.Simd;
@@ -12,6 +11,7 @@ import io.mobileformer.engine.optimize.GraphOptimizer;
 import io.mobileformer.engine.plan.ArenaPool;
 import io.mobileformer.engine.plan.Plan;
 import io.mobileformer.engine.plan.Planner;
+import io.mobileformer.engine.plan.ShapeInference;
 import io.mobileformer.engine.plan.Tasks;
 
 import java.io.IOException;

@@ -6,7 +6,6 @@ import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.Activation;
 import io.mobileformer.engine.kernel.Elementwise;
 import io.mobileformer.engine.kernel.Epilogue;
-import io.mobileformer.engine.optimize.GraphOptimizer;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanValue;
@@ -19,8 +18,9 @@ import io.mobileformer.engine.plan.Tasks;
  *   <li>{@code BatchNormalization} (inference) that could not be folded into a preceding convolution:
  *       {@code x * s[c] + t[c]};</li>
  *   <li>{@code DyRelu}, the fused form of {@code Max(Mul(x, a1), Mul(x, a2))} (spec section 2.2) that
- *       {@link GraphOptimizer} creates when the product of a DY-ReLU is not a convolution it can fuse into: slopes
- *       {@code [N, C, 1, 1]} per channel, or the full shape of x for the spatially-aware form.</li>
+ *       {@link io.mobileformer.engine.optimize.GraphOptimizer} creates when the product of a DY-ReLU is not a
+ *       convolution it can fuse into: slopes {@code [N, C, 1, 1]} per channel, or the full shape of x for the
+ *       spatially-aware form.</li>
  * </ul>
  */
 public final class ChannelAffineOp implements Op {

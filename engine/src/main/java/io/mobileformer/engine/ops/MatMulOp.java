@@ -8,7 +8,6 @@ import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.Gemm;
 import io.mobileformer.engine.kernel.PackedA;
 import io.mobileformer.engine.kernel.PackedB;
-import io.mobileformer.engine.optimize.GraphOptimizer;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanContext;
@@ -21,7 +20,7 @@ import java.util.List;
 /**
  * {@code MatMul} over N-D operands with broadcast batch axes ({@code [1, 2, M, c]} queries against
  * {@code [N, 2, c, HW]} pixels), and {@code FusedMatMul}, the same plus a bias along the last axis (a
- * {@code MatMul + Add} of a token linear, folded by {@link GraphOptimizer}).
+ * {@code MatMul + Add} of a token linear, folded by {@link io.mobileformer.engine.optimize.GraphOptimizer}).
  *
  * <p>Operands are read in place whatever their strides. The output layout is chosen so that no transpose around an
  * attention product needs a copy:

@@ -2,14 +2,14 @@ package io.mobileformer.engine.ops;
 
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
-import io.mobileformer.engine.optimize.GraphOptimizer;
 
 import java.util.List;
 import java.util.TreeSet;
 
 /**
- * The operators this engine implements: the ONNX ones a model may contain and the fused ones {@link GraphOptimizer}
- * creates. A model with anything else is refused at load, naming the node.
+ * The operators this engine implements: the ONNX ones a model may contain and the fused ones
+ * {@link io.mobileformer.engine.optimize.GraphOptimizer} creates. A model with anything else is refused at load, naming
+ * the node.
  */
 public final class Ops {
     /** ONNX operator types accepted in a model file (default domain, opset 13-17). */

@@ -3,10 +3,10 @@ package io.mobileformer.engine.optimize;
 import io.mobileformer.engine.graph.Attributes;
 import io.mobileformer.engine.graph.Graph;
 import io.mobileformer.engine.graph.Node;
-import io.mobileformer.engine.graph.ShapeInference;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.ops.ChannelAffineOp;
 import io.mobileformer.engine.ops.ConvOp;
+import io.mobileformer.engine.plan.ShapeInference;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,11 @@
-package io.mobileformer.engine.graph;
+package io.mobileformer.engine.plan;
 
+import io.mobileformer.engine.graph.Constant;
+import io.mobileformer.engine.graph.Graph;
+import io.mobileformer.engine.graph.GraphException;
+import io.mobileformer.engine.graph.Node;
+import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.ops.Ops;
-import io.mobileformer.engine.plan.PlanValue;
 
 import java.util.HashMap;
 import java.util.Map;
