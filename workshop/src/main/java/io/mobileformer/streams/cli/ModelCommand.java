@@ -53,13 +53,7 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() {
-            final PrintWriter out = spec.commandLine().getOut();
-            try {
-                return info(file, out);
-            } catch (final IOException | EngineException e) {
-                out.println("error: " + e.getMessage());
-                return 2;
-            }
+            return reportingLoadErrors(spec, out -> info(file, out));
         }
     }
 
@@ -78,13 +72,24 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() {
-            final PrintWriter out = spec.commandLine().getOut();
-            try {
-                return parity(file, batch, threads, out);
-            } catch (final IOException | EngineException e) {
-                out.println("error: " + e.getMessage());
-                return 2;
-            }
+            return reportingLoadErrors(spec, out -> parity(file, batch, threads, out));
+        }
+    }
+
+    /** What a subcommand does with the model, writing to {@code out}. */
+    @FunctionalInterface
+    private interface ModelAction {
+        int run(PrintWriter out) throws IOException, EngineException;
+    }
+
+    /** Runs {@code action}; a model that cannot be read or loaded is exit code 2 with its message, as documented. */
+    private static int reportingLoadErrors(final CommandSpec spec, final ModelAction action) {
+        final PrintWriter out = spec.commandLine().getOut();
+        try {
+            return action.run(out);
+        } catch (final IOException | EngineException e) {
+            out.println("error: " + e.getMessage());
+            return 2;
         }
     }
 
