@@ -7,6 +7,7 @@ import io.mobileformer.engine.graph.OnnxModelLoader;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.Parallel;
 import io.mobileformer.engine.kernel.Simd;
+import io.mobileformer.engine.ops.Ops;
 import io.mobileformer.engine.optimize.GraphOptimizer;
 import io.mobileformer.engine.plan.ArenaPool;
 import io.mobileformer.engine.plan.Plan;
@@ -82,14 +83,14 @@ public final class JavaEngine implements Engine {
     private JavaEngine(final Graph graph, final Options options) {
         this.graph = graph;
         this.options = options;
-        this.planner = new Planner(graph.constants(), options.vector());
+        this.planner = new Planner(graph.constants(), options.vector(), Ops::get);
         this.pool = Parallel.of(options.threads());
         this.splittable = batchLeads(graph);
     }
 
     private static boolean batchLeads(final Graph g) {
-        final Map<String, int[]> one = ShapeInference.run(g, 1);
-        final Map<String, int[]> two = ShapeInference.run(g, 2);
+        final Map<String, int[]> one = ShapeInference.run(g, 1, Ops::get);
+        final Map<String, int[]> two = ShapeInference.run(g, 2, Ops::get);
         for (final String out : g.outputs()) {
             final int[] a = one.get(out);
             final int[] b = two.get(out);
@@ -122,7 +123,7 @@ public final class JavaEngine implements Engine {
     public static JavaEngine load(final OnnxMl.ModelProto proto, final Options options) throws EngineException {
         JavaEngine engine = null;
         try {
-            final Graph g = OnnxModelLoader.load(proto);
+            final Graph g = OnnxModelLoader.load(proto, Ops.supported());
             GraphOptimizer.run(g, options.vector());
             engine = new JavaEngine(g, options);
             engine.plan(1);

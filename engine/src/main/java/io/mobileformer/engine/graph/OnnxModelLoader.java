@@ -2,7 +2,6 @@ package io.mobileformer.engine.graph;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import io.mobileformer.engine.ops.Ops;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,7 +24,11 @@ public final class OnnxModelLoader {
     private OnnxModelLoader() {
     }
 
-    public static Graph load(final OnnxMl.ModelProto model) {
+    /**
+     * @param supported the operator types the caller can run ({@code Ops.supported()} in the engine); any other is
+     *                  refused here, naming the node
+     */
+    public static Graph load(final OnnxMl.ModelProto model, final List<String> supported) {
         int opset = -1;
         for (final OnnxMl.OperatorSetIdProto id : model.getOpsetImportList()) {
             if (id.getDomain().isEmpty() || id.getDomain().equals("ai.onnx")) {
@@ -78,9 +81,9 @@ public final class OnnxModelLoader {
                 constants.put(p.getOutput(0), constantNode(node, p));
                 continue;
             }
-            if (!Ops.isSupported(p.getOpType())) {
+            if (!supported.contains(p.getOpType())) {
                 throw GraphException.unsupported(node, "operator " + p.getOpType() + " is not implemented by the "
-                    + "Java engine (supported: " + String.join(", ", Ops.supported()) + ")");
+                    + "Java engine (supported: " + String.join(", ", supported) + ")");
             }
             nodes.add(node);
         }

@@ -6,6 +6,7 @@ import io.mobileformer.engine.kernel.BinaryOp;
 import io.mobileformer.engine.kernel.Broadcast;
 import io.mobileformer.engine.kernel.Elementwise;
 import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanValue;
 import io.mobileformer.engine.plan.Step;

@@ -7,6 +7,7 @@ import io.mobileformer.engine.kernel.Activation;
 import io.mobileformer.engine.kernel.Elementwise;
 import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanValue;
 import io.mobileformer.engine.plan.Step;

@@ -9,6 +9,7 @@ import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.Im2col;
 import io.mobileformer.engine.kernel.PackedA;
 import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanValue;
 import io.mobileformer.engine.plan.Step;

@@ -3,6 +3,7 @@ package io.mobileformer.engine.ops;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.kernel.StridedCopy;
 import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanValue;
 import io.mobileformer.engine.plan.Step;
@@ -13,7 +14,7 @@ import io.mobileformer.engine.plan.Tasks;
  * planner inserts these; no ONNX node maps to it.
  */
 public final class CopyOp implements Op {
-    public static final String TYPE = "Copy";
+    public static final String TYPE = Op.COPY_TYPE;
     public static final CopyOp INSTANCE = new CopyOp();
 
     private CopyOp() {

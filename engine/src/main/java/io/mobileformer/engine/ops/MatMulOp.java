@@ -9,6 +9,7 @@ import io.mobileformer.engine.kernel.Gemm;
 import io.mobileformer.engine.kernel.PackedA;
 import io.mobileformer.engine.kernel.PackedB;
 import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanContext;
 import io.mobileformer.engine.plan.PlanValue;

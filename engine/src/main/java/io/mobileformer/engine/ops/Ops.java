@@ -2,6 +2,7 @@ package io.mobileformer.engine.ops;
 
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
+import io.mobileformer.engine.plan.Op;
 
 import java.util.List;
 import java.util.TreeSet;

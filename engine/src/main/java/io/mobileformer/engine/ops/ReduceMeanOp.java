@@ -5,6 +5,7 @@ import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.ReduceMean;
 import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
 import io.mobileformer.engine.plan.PlanValue;
 import io.mobileformer.engine.plan.Step;

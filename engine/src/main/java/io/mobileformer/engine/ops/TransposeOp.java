@@ -4,6 +4,7 @@ import io.mobileformer.engine.graph.Constant;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.PlanValue;
 
 /**

@@ -6,6 +6,7 @@ import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.ops.ChannelAffineOp;
 import io.mobileformer.engine.ops.ConvOp;
+import io.mobileformer.engine.ops.Ops;
 import io.mobileformer.engine.plan.ShapeInference;
 
 import java.util.ArrayList;
@@ -32,15 +33,15 @@ public final class ActivationFusion {
     }
 
     static void run(final Graph g) {
-        Map<String, int[]> shapes = ShapeInference.run(g, BATCH);
+        Map<String, int[]> shapes = ShapeInference.run(g, BATCH, Ops::get);
         while (fuseDyRelu(g, shapes)) {
-            shapes = ShapeInference.run(g, BATCH);
+            shapes = ShapeInference.run(g, BATCH, Ops::get);
         }
         while (fuseResidual(g, shapes)) {
-            shapes = ShapeInference.run(g, BATCH);
+            shapes = ShapeInference.run(g, BATCH, Ops::get);
         }
         while (fuseActivation(g)) {
-            shapes = ShapeInference.run(g, BATCH);
+            shapes = ShapeInference.run(g, BATCH, Ops::get);
         }
         g.pruneUnused();
     }

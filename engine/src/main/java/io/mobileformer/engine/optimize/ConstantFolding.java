@@ -5,8 +5,8 @@ import io.mobileformer.engine.graph.Constant;
 import io.mobileformer.engine.graph.Graph;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.kernel.Parallel;
-import io.mobileformer.engine.ops.Op;
 import io.mobileformer.engine.ops.Ops;
+import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Plan;
 import io.mobileformer.engine.plan.PlanValue;
 import io.mobileformer.engine.plan.Planner;
@@ -26,7 +26,7 @@ public final class ConstantFolding {
 
     static void run(final Graph g, final boolean vector) {
         final List<Node> kept = new ArrayList<>();
-        final Planner planner = new Planner(g.constants(), vector);
+        final Planner planner = new Planner(g.constants(), vector, Ops::get);
         for (final Node n : g.nodes()) {
             if (!foldable(g, n)) {
                 kept.add(n);

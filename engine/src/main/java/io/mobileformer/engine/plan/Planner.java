@@ -5,9 +5,6 @@ import io.mobileformer.engine.graph.Constant;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
-import io.mobileformer.engine.ops.CopyOp;
-import io.mobileformer.engine.ops.Op;
-import io.mobileformer.engine.ops.Ops;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,10 +22,12 @@ import java.util.Map;
 public final class Planner {
     private final Map<String, Constant> constants;
     private final boolean vector;
+    private final OperatorSet operators;
 
-    public Planner(final Map<String, Constant> constants, final boolean vector) {
+    public Planner(final Map<String, Constant> constants, final boolean vector, final OperatorSet operators) {
         this.constants = constants;
         this.vector = vector;
+        this.operators = operators;
     }
 
     /** A node with its resolved values, before memory is assigned. */
@@ -128,7 +127,7 @@ public final class Planner {
         }
 
         private void add(final Node node) {
-            final Op op = Ops.get(node);
+            final Op op = operators.of(node);
             final PlanValue[] in = new PlanValue[node.inputs().size()];
             for (int i = 0; i < in.length; i++) {
                 in[i] = node.input(i).isEmpty() ? null : value(node, node.input(i));
@@ -178,12 +177,12 @@ public final class Planner {
                 return cached;
             }
             final String name = v.name + "#rowmajor";
-            final Node copy = new Node("copy " + v.name, CopyOp.TYPE, List.of(v.name), List.of(name),
+            final Node copy = new Node("copy " + v.name, Op.COPY_TYPE, List.of(v.name), List.of(name),
                 Attributes.NONE);
             final PlanValue out = PlanValue.activation(name, v.shape, Shapes.identity(v.rank()),
                 newBuffer(v.size()));
             values.put(name, out);
-            pending.add(new Pending(copy, CopyOp.INSTANCE, new PlanValue[] {v}, new PlanValue[] {out}, null));
+            pending.add(new Pending(copy, operators.of(copy), new PlanValue[] {v}, new PlanValue[] {out}, null));
             contiguousCopies.put(v.name, out);
             return out;
         }

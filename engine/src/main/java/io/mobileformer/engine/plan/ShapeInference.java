@@ -5,7 +5,6 @@ import io.mobileformer.engine.graph.Graph;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
-import io.mobileformer.engine.ops.Ops;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -18,7 +17,7 @@ public final class ShapeInference {
     private ShapeInference() {
     }
 
-    public static Map<String, int[]> run(final Graph g, final int batch) {
+    public static Map<String, int[]> run(final Graph g, final int batch, final OperatorSet operators) {
         final Map<String, PlanValue> values = new HashMap<>();
         final int[] in = g.inputShape();
         final int[] shape = new int[in.length + 1];
@@ -42,7 +41,7 @@ public final class ShapeInference {
                     throw GraphException.invalid(node, "input '" + name + "' is not computed by any earlier node");
                 }
             }
-            final int[][] out = Ops.get(node).shapes(node, ins);
+            final int[][] out = operators.of(node).shapes(node, ins);
             for (int j = 0; j < node.outputs().size(); j++) {
                 final String name = node.outputs().get(j);
                 values.put(name, PlanValue.activation(name, out[j], Shapes.identity(out[j].length), null));

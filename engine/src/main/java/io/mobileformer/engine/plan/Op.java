@@ -1,18 +1,17 @@
-package io.mobileformer.engine.ops;
+package io.mobileformer.engine.plan;
 
 import io.mobileformer.engine.graph.Constant;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
-import io.mobileformer.engine.plan.Binding;
-import io.mobileformer.engine.plan.PlanContext;
-import io.mobileformer.engine.plan.PlanValue;
-import io.mobileformer.engine.plan.Step;
 
 /**
  * One supported operator: shape inference, the layouts it can read and write, and binding to a kernel. Implementations
  * are stateless singletons registered in {@link Ops}; everything about a particular node comes in as arguments.
  */
 public interface Op {
+    /** Type of the copy node the planner inserts where a consumer needs row-major data (not an ONNX operator). */
+    String COPY_TYPE = "Copy";
+
 
     /** Output shapes of {@code node} for these inputs ({@code null} for an absent optional input). */
     int[][] shapes(Node node, PlanValue[] in);
