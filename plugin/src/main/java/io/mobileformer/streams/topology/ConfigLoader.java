@@ -28,30 +28,48 @@ public final class ConfigLoader {
     private static final List<String> KAFKA_PREFIXES = List.of("consumer.", "producer.", "admin.", "main.consumer.",
         "restore.consumer.", "global.consumer.", "topic.");
 
+    /**
+     * A validated deployment, read once: the pipeline's typed settings and every key as read (Kafka Streams and
+     * client keys pass through to Kafka).
+     */
+    public record Settings(PipelineConfig pipeline, Map<String, String> properties) {
+        /** Settings of {@code props} without the file checks (unknown keys pass), for code that builds its own map. */
+        public static Settings of(final Map<String, String> props) {
+            return new Settings(new PipelineConfig(pipelineOnly(props)), props);
+        }
+
+        /** The keys that go to Kafka Streams unchanged. */
+        public Map<String, Object> kafka() {
+            return kafkaOnly(properties);
+        }
+    }
+
     private ConfigLoader() {
     }
 
-    public static Map<String, String> load(final List<Path> files, final Map<String, String> env) throws IOException {
+    public static Settings load(final List<Path> files, final Map<String, String> env) throws IOException {
         final Map<String, String> merged = ConfigFiles.read(files);
         final Set<String> known = knownKeys();
         ConfigFiles.applyEnv(merged, known, env);
-        validate(merged, known);
-        return merged;
+        return new Settings(validate(merged, known), merged);
     }
 
-    static void validate(final Map<String, String> props, final Set<String> known) {
+    /** Refuses unknown keys and bad values, all at once; returns the pipeline's settings. */
+    static PipelineConfig validate(final Map<String, String> props, final Set<String> known) {
         final List<String> problems = new ArrayList<>();
         for (final String k : props.keySet()) {
             if (!known.contains(k) && KAFKA_PREFIXES.stream().noneMatch(k::startsWith)) {
                 problems.add(ConfigFiles.unknownKey(k, known));
             }
         }
+        PipelineConfig pipeline = null;
         try {
-            new PipelineConfig(pipelineOnly(props));
+            pipeline = new PipelineConfig(pipelineOnly(props));
         } catch (final ConfigException e) {
             problems.add(e.getMessage());
         }
         ConfigFiles.failOn(problems);
+        return pipeline;
     }
 
     /** The subset of keys that are ours. */

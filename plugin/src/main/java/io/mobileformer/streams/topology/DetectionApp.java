@@ -54,7 +54,12 @@ public final class DetectionApp implements AutoCloseable {
 
     /** Starts with the engine the configuration names. */
     public static DetectionApp start(final Map<String, String> props) throws IOException, EngineException {
-        return start(props, null);
+        return start(ConfigLoader.Settings.of(props), null);
+    }
+
+    /** Starts from settings {@link ConfigLoader} validated ({@code ./mfs run}). */
+    public static DetectionApp start(final ConfigLoader.Settings settings) throws IOException, EngineException {
+        return start(settings, null);
     }
 
     /**
@@ -62,7 +67,13 @@ public final class DetectionApp implements AutoCloseable {
      */
     public static DetectionApp start(final Map<String, String> props, final Function<Engine, Engine> engineWrapper)
         throws IOException, EngineException {
-        final PipelineConfig cfg = new PipelineConfig(ConfigLoader.pipelineOnly(props));
+        return start(ConfigLoader.Settings.of(props), engineWrapper);
+    }
+
+    private static DetectionApp start(final ConfigLoader.Settings settings,
+                                      final Function<Engine, Engine> engineWrapper)
+        throws IOException, EngineException {
+        final PipelineConfig cfg = settings.pipeline();
         final ModelContract contract = ModelContract.load(cfg.modelPath());
         LOG.info("model {}", contract);
         Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
@@ -72,7 +83,7 @@ public final class DetectionApp implements AutoCloseable {
         final Detector det = new Detector(contract, engine, cfg.scoreThreshold(), cfg.maxDetections());
         final Batcher batcher = new DynamicBatcher(det, cfg.batchSettings());
         final PipelineMetrics metrics = new PipelineMetrics();
-        final Properties sp = streamsProperties(props, cfg);
+        final Properties sp = streamsProperties(settings);
         if (cfg.topics().create()) {
             createTopics(sp, cfg);
         }
@@ -85,7 +96,8 @@ public final class DetectionApp implements AutoCloseable {
         return new DetectionApp(cfg, contract, batcher, streams, metrics);
     }
 
-    static Properties streamsProperties(final Map<String, String> props, final PipelineConfig cfg) {
+    static Properties streamsProperties(final ConfigLoader.Settings settings) {
+        final PipelineConfig cfg = settings.pipeline();
         final int maxPayload = cfg.decodeLimits().maxPayloadBytes();
         final Map<String, Object> p = new LinkedHashMap<>();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-detector");
@@ -100,7 +112,7 @@ public final class DetectionApp implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), maxPayload + (1 << 20));
         // dead letters carry the original payload
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxPayload + (1 << 20));
-        p.putAll(ConfigLoader.kafkaOnly(props));
+        p.putAll(settings.kafka());
         final Properties out = new Properties();
         out.putAll(p);
         return out;

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -47,9 +46,9 @@ public final class RunCommand implements Callable<Integer> {
         if (pipeline != null) {
             files.add(pipeline);
         }
-        final Map<String, String> props = ConfigLoader.load(files, System.getenv());
+        final ConfigLoader.Settings settings = ConfigLoader.load(files, System.getenv());
         final CountDownLatch stopped = new CountDownLatch(1);
-        try (DetectionApp app = DetectionApp.start(props)) {
+        try (DetectionApp app = DetectionApp.start(settings)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 app.close();
                 stopped.countDown();

@@ -29,7 +29,7 @@ class ConfigLoaderTest {
             assertTrue(cs.size() >= 3 && ps.size() >= 2);
             for (final Path c : cs) {
                 for (final Path p : ps) {
-                    final Map<String, String> m = ConfigLoader.load(List.of(c, p), Map.of());
+                    final Map<String, String> m = ConfigLoader.load(List.of(c, p), Map.of()).properties();
                     assertTrue(m.containsKey("bootstrap.servers"), c + " + " + p);
                 }
             }
@@ -58,9 +58,11 @@ class ConfigLoaderTest {
     void environmentOverridesFiles(@TempDir final Path dir) throws IOException {
         final Path f = dir.resolve("c.properties");
         Files.writeString(f, "bootstrap.servers=a:1\nbatch.max-size=4\n");
-        final Map<String, String> m = ConfigLoader.load(List.of(f), Map.of("MFS_BATCH_MAX_SIZE", "16",
+        final ConfigLoader.Settings s = ConfigLoader.load(List.of(f), Map.of("MFS_BATCH_MAX_SIZE", "16",
             "MFS_BOOTSTRAP_SERVERS", "b:2", "UNRELATED", "x"));
+        final Map<String, String> m = s.properties();
         assertEquals("16", m.get("batch.max-size"));
+        assertEquals(16, s.pipeline().batchSettings().maxSize());
         assertEquals("b:2", m.get("bootstrap.servers"));
         assertEquals("MFS_DECODE_MAX_PIXELS", ConfigFiles.envName("decode.max-pixels"));
     }
@@ -69,9 +71,9 @@ class ConfigLoaderTest {
     void kafkaClientPrefixesPassThrough(@TempDir final Path dir) throws IOException {
         final Path f = dir.resolve("c.properties");
         Files.writeString(f, "producer.linger.ms=5\nconsumer.fetch.min.bytes=1\n");
-        final Map<String, String> m = ConfigLoader.load(List.of(f), Map.of());
+        final ConfigLoader.Settings s = ConfigLoader.load(List.of(f), Map.of());
         assertEquals(Map.of("producer.linger.ms", "5", "consumer.fetch.min.bytes", "1"), Map.copyOf(
-            ConfigLoader.kafkaOnly(m)).entrySet().stream().collect(java.util.stream.Collectors.toMap(
+            s.kafka()).entrySet().stream().collect(java.util.stream.Collectors.toMap(
                 Map.Entry::getKey, e -> e.getValue().toString())));
     }
 }
