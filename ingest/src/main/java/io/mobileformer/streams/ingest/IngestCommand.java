@@ -34,8 +34,8 @@ public final class IngestCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     /**
-     * Ingest's own entry point ({@code java -cp <ingest and its libraries> io.mobileformer.streams.ingest.IngestCommand
-     * --config f}), as the container image runs it; {@code ./mfs ingest} is the same command.
+     * Ingest's own entry point, as the container image runs it ({@code java -cp <ingest and its libraries>
+     * io.mobileformer.streams.ingest.IngestCommand --config f}); {@code ./mfs ingest} is the same command.
      */
     public static void main(final String[] args) {
         System.exit(new CommandLine(new IngestCommand()).execute(args));

@@ -31,8 +31,8 @@ public final class RunCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     /**
-     * The plugin's own entry point ({@code java -cp <plugin and its libraries> io.mobileformer.streams.topology.RunCommand
-     * --config f}), as the container image runs it; {@code ./mfs run} is the same command.
+     * The plugin's own entry point, as the container image runs it ({@code java -cp <plugin and its libraries>
+     * io.mobileformer.streams.topology.RunCommand --config f}); {@code ./mfs run} is the same command.
      */
     public static void main(final String[] args) {
         System.exit(new CommandLine(new RunCommand()).execute(args));
