@@ -143,8 +143,29 @@ public final class EmbeddedKafka implements AutoCloseable {
                     }
                 }
             }
+            awaitLeaders(admin, List.of(names));
         } catch (final Exception e) {
             throw new IllegalStateException("creating topics failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader. Creation returns before the broker leads the new
+     * partitions; a producer that writes at once gets NOT_LEADER_OR_FOLLOWER, and on a loaded machine its idempotent
+     * retries were seen to end in OUT_OF_ORDER_SEQUENCE until the delivery timeout dropped the records.
+     */
+    private static void awaitLeaders(final Admin admin, final List<String> names) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            final boolean led = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no leader for every partition of " + names + " after 30 s");
+            }
+            Thread.sleep(50);
         }
     }
 
