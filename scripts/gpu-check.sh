@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || \
   echo "gpu-check: nvidia-smi not found; CUDA will probably be unavailable" >&2
 mvn -B -q -Pgpu -DskipTests -Dmfs.skipPython=true package
-CP="target/classes:$(cat target/runtime.classpath)"
+CP="workshop/target/classes:$(cat workshop/target/runtime.classpath)"
 if ! grep -q onnxruntime_gpu <<<"$CP"; then echo "gpu-check: the build did not pick onnxruntime_gpu" >&2; exit 1; fi
 MODELS=("$@")
 [ ${#MODELS[@]} -gt 0 ] || MODELS=(models/*.onnx)
@@ -17,4 +17,4 @@ LIST=$(IFS=,; echo "${MODELS[*]}")
 java --add-modules=jdk.incubator.vector -Xmx8g -cp "$CP" io.mobileformer.streams.cli.Main gpu-check \
   --model "$LIST" --batches "${MFS_BATCHES:-1,8,32,64}" --seconds "${MFS_SECONDS:-5}"
 # leave a CPU build behind for ./mfs
-rm -f target/.mfs-built
+rm -f workshop/target/.mfs-built

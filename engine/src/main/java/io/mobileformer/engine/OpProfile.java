@@ -1,0 +1,79 @@
+package io.mobileformer.engine;
+
+import io.mobileformer.engine.plan.Plan;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where the Java engine's time goes, per kind of step ({@code Conv(1x1)+dyrelu}, {@code Softmax}, ...): wall time
+ * of each step summed over calls. Filled only while profiling is on ({@link JavaEngine#profiling(boolean)}), since
+ * reading the clock around every step costs a little.
+ */
+public final class OpProfile {
+    /**
+     * One kind of step over all profiled calls: total nanoseconds, forward passes it took part in (a call runs one
+     * pass per chunk of {@link JavaEngine.Options#microBatch()} images), steps of this kind per pass, and
+     * multiply-adds done.
+     */
+    public record Entry(String op, long nanos, long runs, long steps, long madds) {
+        /** Milliseconds per forward pass. */
+        public double millisPerRun() {
+            return runs == 0 ? 0 : nanos / 1e6 / runs;
+        }
+    }
+
+    private final Map<Plan, long[]> nanos = new ConcurrentHashMap<>();
+    private final Map<Plan, long[]> runs = new ConcurrentHashMap<>();
+
+    long[] accumulator(final Plan plan) {
+        return new long[plan.steps().size()];
+    }
+
+    void add(final Plan plan, final long[] stepNanos) {
+        final long[] total = nanos.computeIfAbsent(plan, p -> new long[p.steps().size()]);
+        final long[] count = runs.computeIfAbsent(plan, p -> new long[1]);
+        synchronized (total) {
+            for (int i = 0; i < total.length; i++) {
+                total[i] += stepNanos[i];
+            }
+            count[0]++;
+        }
+    }
+
+    void reset() {
+        nanos.clear();
+        runs.clear();
+    }
+
+    /** Entries by descending time. */
+    public List<Entry> entries() {
+        final Map<String, long[]> by = new LinkedHashMap<>();
+        for (final Map.Entry<Plan, long[]> e : nanos.entrySet()) {
+            final Plan plan = e.getKey();
+            final long[] total = e.getValue();
+            synchronized (total) {
+                final long calls = runs.get(plan)[0];
+                final Map<String, Boolean> seen = new LinkedHashMap<>();
+                for (int i = 0; i < total.length; i++) {
+                    final Plan.PlannedStep s = plan.steps().get(i);
+                    final long[] acc = by.computeIfAbsent(s.label(), k -> new long[4]);
+                    acc[0] += total[i];
+                    if (seen.put(s.label(), Boolean.TRUE) == null) {
+                        acc[1] += calls;
+                    }
+                    acc[2]++;
+                    acc[3] += calls * s.madds();
+                }
+            }
+        }
+        final List<Entry> out = new ArrayList<>();
+        by.forEach((k, v) -> out.add(new Entry(k, v[0], v[1], v[1] == 0 ? 0 : v[2], v[3])));
+        out.sort(Comparator.comparingLong(Entry::nanos).reversed());
+        return out;
+    }
+}

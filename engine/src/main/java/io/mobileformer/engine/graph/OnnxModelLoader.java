@@ -1,0 +1,197 @@
+package io.mobileformer.engine.graph;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a parsed {@link OnnxMl.ModelProto} into a {@link Graph}: initializers and {@code Constant} nodes become
+ * {@link Constant}s, every other node must be an operator of {@link Ops}. Anything else is refused here, with the node
+ * name and op type, so an unsupported model fails at load and never mid-stream.
+ */
+public final class OnnxModelLoader {
+    /** Softmax, Split and ReduceMean changed meaning at 13; we implement the opset 13-17 semantics. */
+    static final int MIN_OPSET = 13;
+    static final int MAX_OPSET = 17;
+
+    private OnnxModelLoader() {
+    }
+
+    /**
+     * @param supported the operator types the caller can run ({@code Ops.supported()} in the engine); any other is
+     *                  refused here, naming the node
+     */
+    public static Graph load(final OnnxMl.ModelProto model, final List<String> supported) {
+        int opset = -1;
+        for (final OnnxMl.OperatorSetIdProto id : model.getOpsetImportList()) {
+            if (id.getDomain().isEmpty() || id.getDomain().equals("ai.onnx")) {
+                opset = (int) id.getVersion();
+            }
+        }
+        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+            throw GraphException.unsupported(new Node("model", "opset", List.of(), List.of("-"), Attributes.NONE),
+                "default-domain opset " + opset + " is outside " + MIN_OPSET + ".." + MAX_OPSET + " (export with "
+                    + "opset_version=17)");
+        }
+        final OnnxMl.GraphProto g = model.getGraph();
+        final Map<String, Constant> constants = new LinkedHashMap<>();
+        for (final OnnxMl.TensorProto t : g.getInitializerList()) {
+            constants.put(t.getName(), tensor(t));
+        }
+        final List<OnnxMl.ValueInfoProto> inputs = g.getInputList().stream()
+            .filter(i -> !constants.containsKey(i.getName())).toList();
+        if (inputs.size() != 1) {
+            throw GraphException.invalid("the graph must have exactly one non-constant input, found "
+                + inputs.stream().map(OnnxMl.ValueInfoProto::getName).toList());
+        }
+        final OnnxMl.ValueInfoProto in = inputs.get(0);
+        final List<OnnxMl.TensorShapeProto.Dimension> dims = in.getType().getTensorType().getShape().getDimList();
+        if (in.getType().getTensorType().getElemType() != OnnxMl.TensorProto.DataType.FLOAT_VALUE || dims.size() < 2) {
+            throw GraphException.invalid("input '" + in.getName() + "' must be float32 with a batch axis");
+        }
+        final int[] inputShape = new int[dims.size() - 1];
+        for (int i = 1; i < dims.size(); i++) {
+            if (!dims.get(i).hasDimValue()) {
+                throw GraphException.unsupported(new Node(in.getName(), "input", List.of(), List.of(in.getName()),
+                    Attributes.NONE), "only the batch axis may be dynamic; axis " + i + " is '"
+                    + dims.get(i).getDimParam() + "'");
+            }
+            inputShape[i - 1] = (int) dims.get(i).getDimValue();
+        }
+        final List<Node> nodes = new ArrayList<>();
+        int unnamed = 0;
+        for (final OnnxMl.NodeProto p : g.getNodeList()) {
+            final String name = p.getName().isEmpty() ? p.getOpType() + "_" + unnamed++ : p.getName();
+            final List<String> outs = new ArrayList<>(p.getOutputList());
+            while (outs.size() > 1 && outs.get(outs.size() - 1).isEmpty()) {
+                outs.remove(outs.size() - 1);      // optional outputs nobody asked for
+            }
+            final Node node = new Node(name, p.getOpType(), p.getInputList(), outs, attributes(p));
+            if (!p.getDomain().isEmpty() && !p.getDomain().equals("ai.onnx")) {
+                throw GraphException.unsupported(node, "domain '" + p.getDomain() + "' is not supported");
+            }
+            if (p.getOpType().equals("Constant")) {
+                constants.put(p.getOutput(0), constantNode(node, p));
+                continue;
+            }
+            if (!supported.contains(p.getOpType())) {
+                throw GraphException.unsupported(node, "operator " + p.getOpType() + " is not implemented by the "
+                    + "Java engine (supported: " + String.join(", ", supported) + ")");
+            }
+            nodes.add(node);
+        }
+        final List<String> outputs = g.getOutputList().stream().map(OnnxMl.ValueInfoProto::getName).toList();
+        return new Graph(in.getName(), inputShape, outputs, nodes, constants);
+    }
+
+    private static Constant constantNode(final Node node, final OnnxMl.NodeProto p) {
+        for (final OnnxMl.AttributeProto a : p.getAttributeList()) {
+            switch (a.getName()) {
+                case "value":
+                    return tensor(a.getT());
+                case "value_float":
+                    return Constant.ofFloats(new float[] {a.getF()});
+                case "value_floats":
+                    return Constant.ofFloats(toFloats(a.getFloatsList()), a.getFloatsCount());
+                case "value_int":
+                    return Constant.ofLongs(new long[] {a.getI()});
+                case "value_ints":
+                    return Constant.ofLongs(toLongs(a.getIntsList()), a.getIntsCount());
+                default:
+                    break;
+            }
+        }
+        throw GraphException.unsupported(node, "Constant without a numeric value attribute");
+    }
+
+    static Constant tensor(final OnnxMl.TensorProto t) {
+        if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+            throw GraphException.unsupported(new Node(t.getName(), "initializer", List.of(), List.of(t.getName()),
+                Attributes.NONE), "external tensor data is not supported (save the model as one file)");
+        }
+        final int[] shape = new int[t.getDimsCount()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = Math.toIntExact(t.getDims(i));
+        }
+        final ByteString raw = t.getRawData();
+        final ByteBuffer buf = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.getDataType()) {
+            case OnnxMl.TensorProto.DataType.FLOAT_VALUE: {
+                final float[] f;
+                if (!raw.isEmpty()) {
+                    f = new float[raw.size() / 4];
+                    buf.asFloatBuffer().get(f);
+                } else {
+                    f = toFloats(t.getFloatDataList());
+                }
+                return Constant.ofFloats(f, shape);
+            }
+            case OnnxMl.TensorProto.DataType.INT64_VALUE: {
+                final long[] l;
+                if (!raw.isEmpty()) {
+                    l = new long[raw.size() / 8];
+                    buf.asLongBuffer().get(l);
+                } else {
+                    l = toLongs(t.getInt64DataList());
+                }
+                return Constant.ofLongs(l, shape);
+            }
+            case OnnxMl.TensorProto.DataType.INT32_VALUE: {
+                final long[] l;
+                if (!raw.isEmpty()) {
+                    l = new long[raw.size() / 4];
+                    for (int i = 0; i < l.length; i++) {
+                        l[i] = buf.getInt(i * 4);
+                    }
+                } else {
+                    l = t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
+                }
+                return Constant.ofLongs(l, shape);
+            }
+            default:
+                throw GraphException.unsupported(new Node(t.getName(), "initializer", List.of(),
+                    List.of(t.getName()), Attributes.NONE), "element type "
+                    + OnnxMl.TensorProto.DataType.forNumber(t.getDataType()) + " is not supported (float32, int64)");
+        }
+    }
+
+    private static Attributes attributes(final OnnxMl.NodeProto p) {
+        final Map<String, Object> m = new HashMap<>();
+        for (final OnnxMl.AttributeProto a : p.getAttributeList()) {
+            switch (a.getType()) {
+                case INT -> m.put(a.getName(), a.getI());
+                case FLOAT -> m.put(a.getName(), a.getF());
+                case STRING -> m.put(a.getName(), a.getS().toStringUtf8());
+                case INTS -> m.put(a.getName(), toLongs(a.getIntsList()));
+                case FLOATS -> m.put(a.getName(), toFloats(a.getFloatsList()));
+                default -> {
+                    // TENSOR (Constant's value) and graph attributes are read where they are used
+                }
+            }
+        }
+        return new Attributes(m);
+    }
+
+    private static float[] toFloats(final List<Float> list) {
+        final float[] f = new float[list.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = list.get(i);
+        }
+        return f;
+    }
+
+    private static long[] toLongs(final List<Long> list) {
+        final long[] l = new long[list.size()];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = list.get(i);
+        }
+        return l;
+    }
+}

@@ -1,0 +1,225 @@
+package io.mobileformer.engine.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector 3x3 depthwise convolution.
+ *
+ * <p>Stride 1: the input plane is copied into a zero-padded plane of pitch {@code ow + 2}. Stride 2: even and odd
+ * padded rows, each split into even and odd columns, all at pitch {@code ow + 1}; output {@code (y, x)} then reads
+ * {@code E[y][x], E[y][x+1], O[y][x]} of padded rows {@code 2y, 2y+1, 2y+2}, so the strided convolution is a dense
+ * loop with no gathers (two-source vector shuffles were slower than a scalar de-interleave on JDK 17).
+ *
+ * <p>Rows at least a vector wide are computed straight into the output, the last vector of a row overlapping the one
+ * before it instead of a scalar tail, with bias and activation applied in registers. Narrower planes (8x8 at the end
+ * of the network) run one flat loop over the padded plane, junk columns included, and are compacted afterwards.
+ */
+public final class DepthwiseConvVector {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private DepthwiseConvVector() {
+    }
+
+    /** Geometry of the padded planes of one channel: where each tap's row starts, relative to the output. */
+    private record Taps(int pitch, int planeSize, boolean stride2) {
+        /** Offsets of the 9 taps for output flat index {@code y * pitch + x}. */
+        int[] offsets() {
+            if (!stride2) {
+                return new int[] {0, 1, 2, pitch, pitch + 1, pitch + 2, 2 * pitch, 2 * pitch + 1, 2 * pitch + 2};
+            }
+            final int ee = 0;
+            final int eo = planeSize;
+            final int oe = 2 * planeSize;
+            final int oo = 3 * planeSize;
+            return new int[] {ee, eo, ee + 1, oe, oo, oe + 1, ee + pitch, eo + pitch, ee + pitch + 1};
+        }
+    }
+
+    static void run(final ConvShape s, final float[] in, final int inOff, final float[] weights, final float[] out,
+                    final int outOff, final int c0, final int c1, final Epilogue ep, final Epilogue.Inputs epIn) {
+        final int mult = s.multiplier();
+        final Scratch scratch = Scratch.get();
+        final int plane = s.outPlane();
+        final boolean stride2 = s.sh() == 2;
+        final int pitch = stride2 ? s.ow() + 1 : s.ow() + 2;
+        final int planeSize = stride2 ? (s.oh() + 1) * pitch : (s.oh() + 2) * pitch;
+        final float[] p = scratch.planes(stride2 ? 4 * planeSize : planeSize);
+        final int[] taps = new Taps(pitch, planeSize, stride2).offsets();
+        // bias and a per-channel activation fit in registers; a residual or per-pixel slopes need the epilogue pass
+        final boolean inRegisters = !ep.residual() && ep.biasCol() == null
+            && (ep.activation() != Activation.DYRELU || epIn.slopeLd() == 0);
+        final boolean rows = s.ow() >= L;
+        int prepared = -1;
+        for (int oc = c0; oc < c1; oc++) {
+            final int ic = oc / mult;
+            if (ic != prepared) {
+                if (stride2) {
+                    deinterleave(s, in, inOff + ic * s.inPlane(), p, pitch, planeSize);
+                } else {
+                    pad(s, in, inOff + ic * s.inPlane(), p, pitch);
+                }
+                prepared = ic;
+            }
+            final int dst = outOff + oc * plane;
+            final float[] f = scratch.finish();
+            finish(inRegisters ? ep : Epilogue.NONE, epIn, oc, f);
+            if (rows) {
+                channel(p, taps, weights, oc * 9, f, pitch, s.oh(), s.ow(), out, dst);
+            } else {
+                final int n = (s.oh() - 1) * pitch + s.ow();
+                final float[] t = scratch.flat(n + L);
+                channel(p, taps, weights, oc * 9, f, 0, 1, n, t, 0);
+                for (int y = 0; y < s.oh(); y++) {
+                    System.arraycopy(t, y * pitch, out, dst + y * s.ow(), s.ow());
+                }
+            }
+            if (!inRegisters) {
+                ep.apply(true, out, dst, plane, oc, 1, 0, plane, epIn);
+            }
+        }
+    }
+
+    /**
+     * {@code rows} runs of {@code width} outputs; run y reads the planes from flat index {@code y * pitch} and writes
+     * {@code out[dst + y * width ...]}. A run of at least one vector ends with a vector overlapping its predecessor;
+     * shorter runs finish in scalar code. Taps, weights and activation are locals here so C2 keeps them in registers.
+     */
+    private static void channel(final float[] p, final int[] taps, final float[] w, final int wo, final float[] f,
+                                final int pitch, final int rows, final int width, final float[] out, final int dst) {
+        final int t0 = taps[0];
+        final int t1 = taps[1];
+        final int t2 = taps[2];
+        final int t3 = taps[3];
+        final int t4 = taps[4];
+        final int t5 = taps[5];
+        final int t6 = taps[6];
+        final int t7 = taps[7];
+        final int t8 = taps[8];
+        final FloatVector w0 = FloatVector.broadcast(S, w[wo]);
+        final FloatVector w1 = FloatVector.broadcast(S, w[wo + 1]);
+        final FloatVector w2 = FloatVector.broadcast(S, w[wo + 2]);
+        final FloatVector w3 = FloatVector.broadcast(S, w[wo + 3]);
+        final FloatVector w4 = FloatVector.broadcast(S, w[wo + 4]);
+        final FloatVector w5 = FloatVector.broadcast(S, w[wo + 5]);
+        final FloatVector w6 = FloatVector.broadcast(S, w[wo + 6]);
+        final FloatVector w7 = FloatVector.broadcast(S, w[wo + 7]);
+        final FloatVector w8 = FloatVector.broadcast(S, w[wo + 8]);
+        final FloatVector bias = FloatVector.broadcast(S, f[0]);
+        final FloatVector lo = FloatVector.broadcast(S, f[1]);
+        final FloatVector hi = FloatVector.broadcast(S, f[2]);
+        final FloatVector s1 = FloatVector.broadcast(S, f[3]);
+        final FloatVector s2 = FloatVector.broadcast(S, f[4]);
+        final int last = width - L;
+        for (int y = 0; y < rows; y++) {
+            final int base = y * pitch;
+            final int o = dst + y * width;
+            if (last < 0) {
+                for (int x = 0; x < width; x++) {
+                    final float v = scalarTapSum(p, base + x, taps, w, wo) + f[0];
+                    out[o + x] = Math.min(Math.max(Math.max(v * f[3], v * f[4]), f[1]), f[2]);
+                }
+                continue;
+            }
+            for (int x = 0; ; x += L) {
+                final int at = Math.min(x, last);
+                final int i = base + at;
+                FloatVector acc = FloatVector.fromArray(S, p, i + t0).fma(w0, bias);
+                acc = FloatVector.fromArray(S, p, i + t1).fma(w1, acc);
+                acc = FloatVector.fromArray(S, p, i + t2).fma(w2, acc);
+                acc = FloatVector.fromArray(S, p, i + t3).fma(w3, acc);
+                acc = FloatVector.fromArray(S, p, i + t4).fma(w4, acc);
+                acc = FloatVector.fromArray(S, p, i + t5).fma(w5, acc);
+                acc = FloatVector.fromArray(S, p, i + t6).fma(w6, acc);
+                acc = FloatVector.fromArray(S, p, i + t7).fma(w7, acc);
+                acc = FloatVector.fromArray(S, p, i + t8).fma(w8, acc);
+                // every activation as one branch-free formula (see EpilogueVector)
+                acc.mul(s1).max(acc.mul(s2)).max(lo).min(hi).intoArray(out, o + at);
+                if (at == last) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static float scalarTapSum(final float[] p, final int i, final int[] t, final float[] w, final int wo) {
+        float acc = 0f;
+        for (int k = 0; k < 9; k++) {
+            acc += p[i + t[k]] * w[wo + k];
+        }
+        return acc;
+    }
+
+    /**
+     * Bias and per-channel activation of one output channel as {bias, lo, hi, s1, s2}, applied to accumulators before
+     * they are stored as {@code min(max(max(v * s1, v * s2), lo), hi)}.
+     */
+    private static void finish(final Epilogue ep, final Epilogue.Inputs in, final int channel, final float[] f) {
+        f[0] = ep.biasRow() == null ? 0f : ep.biasRow()[channel];
+        f[1] = ep.activation() == Activation.RELU ? 0f
+            : ep.activation() == Activation.CLIP ? ep.lo() : Float.NEGATIVE_INFINITY;
+        f[2] = ep.activation() == Activation.CLIP ? ep.hi() : Float.POSITIVE_INFINITY;
+        final boolean dy = ep.activation() == Activation.DYRELU;
+        f[3] = dy ? in.slope1()[in.slope1Off() + channel] : 1f;
+        f[4] = dy ? in.slope2()[in.slope2Off() + channel] : 1f;
+    }
+
+    /** Zero-padded copy: padded (r, c) holds input (r - padTop, c - padLeft). */
+    private static void pad(final ConvShape s, final float[] in, final int src, final float[] p, final int pitch) {
+        final int rows = s.oh() + 2;
+        final int x0 = Math.max(0, s.padLeft());
+        final int ix0 = x0 - s.padLeft();
+        final int len = Math.min(s.w() - ix0, pitch - x0);
+        for (int r = 0; r < rows; r++) {
+            final int iy = r - s.padTop();
+            final int row = r * pitch;
+            if (iy < 0 || iy >= s.h() || len <= 0) {
+                java.util.Arrays.fill(p, row, row + pitch, 0f);
+                continue;
+            }
+            java.util.Arrays.fill(p, row, row + x0, 0f);
+            System.arraycopy(in, src + iy * s.w() + ix0, p, row + x0, len);
+            java.util.Arrays.fill(p, row + x0 + len, row + pitch, 0f);
+        }
+    }
+
+    /**
+     * Four planes of {@code planeSize}: even padded rows split into even columns (EE) and odd columns (EO), then odd
+     * padded rows likewise (OE, OO). Row j of an even plane is padded row 2j; column j of an E*-plane is padded
+     * column 2j.
+     */
+    private static void deinterleave(final ConvShape s, final float[] in, final int src, final float[] p,
+                                     final int pitch, final int planeSize) {
+        java.util.Arrays.fill(p, 0, 4 * planeSize, 0f);
+        final int paddedRows = 2 * s.oh() + 1;
+        final int paddedCols = 2 * s.ow() + 1;
+        final int pl = s.padLeft();
+        // padded columns whose input column c - pl exists
+        final int cLo = Math.max(0, pl);
+        final int cHi = Math.min(paddedCols, s.w() + pl);
+        for (int r = 0; r < paddedRows; r++) {
+            final int iy = r - s.padTop();
+            if (iy < 0 || iy >= s.h()) {
+                continue;
+            }
+            final int base = ((r & 1) == 0 ? 0 : 2 * planeSize) + (r >> 1) * pitch;
+            final int srcRow = src + iy * s.w() - pl;
+            int c = cLo;
+            if ((c & 1) == 1) {
+                p[base + planeSize + (c >> 1)] = in[srcRow + c];
+                c++;
+            }
+            final int even = base + (c >> 1);
+            final int odd = base + planeSize + (c >> 1);
+            final int pairs = (cHi - c) >> 1;
+            for (int j = 0; j < pairs; j++) {
+                p[even + j] = in[srcRow + c + 2 * j];
+                p[odd + j] = in[srcRow + c + 2 * j + 1];
+            }
+            if (c + 2 * pairs < cHi) {
+                p[even + pairs] = in[srcRow + c + 2 * pairs];
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.mobileformer.engine.ops;
+
+import io.mobileformer.engine.graph.GraphException;
+import io.mobileformer.engine.graph.Node;
+import io.mobileformer.engine.plan.Op;
+
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * The operators this engine implements: the ONNX ones a model may contain and the fused ones
+ * {@link io.mobileformer.engine.optimize.GraphOptimizer} creates. A model with anything else is refused at load, naming
+ * the node.
+ */
+public final class Ops {
+    /** ONNX operator types accepted in a model file (default domain, opset 13-17). */
+    static final List<String> ONNX = List.copyOf(new TreeSet<>(List.of(
+        "Add", "Sub", "Mul", "Div", "Max", "Min",
+        "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
+        "Conv", "BatchNormalization", "MatMul", "Gemm",
+        "Softmax", "LayerNormalization", "ReduceMean",
+        "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
+        "Gather", "Slice", "Split", "Resize")));
+
+    private Ops() {
+    }
+
+    public static boolean isSupported(final String opType) {
+        return ONNX.contains(opType);
+    }
+
+    public static List<String> supported() {
+        return ONNX;
+    }
+
+    public static Op get(final Node node) {
+        final String t = node.opType();
+        if (BinaryElementwiseOp.handles(t)) {
+            return BinaryElementwiseOp.INSTANCE;
+        }
+        if (UnaryElementwiseOp.handles(t)) {
+            return UnaryElementwiseOp.INSTANCE;
+        }
+        return switch (t) {
+            case "Conv", ConvOp.FUSED -> ConvOp.INSTANCE;
+            case "MatMul", MatMulOp.FUSED -> MatMulOp.INSTANCE;
+            case "BatchNormalization", ChannelAffineOp.DYRELU -> ChannelAffineOp.INSTANCE;
+            case "Softmax" -> SoftmaxOp.INSTANCE;
+            case "LayerNormalization" -> LayerNormOp.INSTANCE;
+            case "ReduceMean" -> ReduceMeanOp.INSTANCE;
+            case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" -> ReshapeOp.INSTANCE;
+            case "Transpose" -> TransposeOp.INSTANCE;
+            case "Gather", "Slice", "Split" -> SliceOps.INSTANCE;
+            case "Resize" -> ResizeOp.INSTANCE;
+            case CopyOp.TYPE -> CopyOp.INSTANCE;
+            case "Gemm" -> throw GraphException.invalid(node, "Gemm reached the planner without being lowered");
+            default -> throw GraphException.unsupported(node, "operator " + t + " is not implemented");
+        };
+    }
+}

@@ -1,0 +1,117 @@
+package io.mobileformer.engine.ops;
+
+import io.mobileformer.engine.graph.GraphException;
+import io.mobileformer.engine.graph.Node;
+import io.mobileformer.engine.graph.Shapes;
+import io.mobileformer.engine.kernel.ResizeNearest;
+import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
+import io.mobileformer.engine.plan.Operand;
+import io.mobileformer.engine.plan.PlanValue;
+import io.mobileformer.engine.plan.Step;
+import io.mobileformer.engine.plan.Tasks;
+
+/**
+ * {@code Resize} with mode nearest over the two trailing axes (the FPN upsampling of the CenterNet head), with
+ * constant scales or sizes. Every coordinate transformation and nearest rounding mode of opset 13-17 except
+ * tf_crop_and_resize is supported; linear and cubic modes are refused at load.
+ */
+public final class ResizeOp implements Op {
+    static final ResizeOp INSTANCE = new ResizeOp();
+
+    private ResizeOp() {
+    }
+
+    @Override
+    public int[][] shapes(final Node node, final PlanValue[] in) {
+        final String mode = node.attrs().getString("mode", "nearest");
+        if (!mode.equals("nearest")) {
+            throw GraphException.unsupported(node, "mode '" + mode + "' is not supported (nearest only)");
+        }
+        final String ct = node.attrs().getString("coordinate_transformation_mode", "half_pixel");
+        if (ct.equals("tf_crop_and_resize")) {
+            throw GraphException.unsupported(node, "coordinate_transformation_mode tf_crop_and_resize");
+        }
+        final int[] s = in[0].shape;
+        final int[] out = s.clone();
+        final float[] scales = scales(node, in);
+        if (in.length > 3 && in[3] != null) {
+            final long[] sizes = ReshapeOp.constantInts(node, in, 3, "sizes");
+            for (int i = 0; i < s.length; i++) {
+                out[i] = (int) sizes[i];
+            }
+        } else {
+            for (int i = 0; i < s.length; i++) {
+                out[i] = (int) Math.floor(s[i] * scales[i]);
+            }
+        }
+        for (int i = 0; i < s.length - 2; i++) {
+            if (out[i] != s[i]) {
+                throw GraphException.unsupported(node, "only the two trailing axes may be resized");
+            }
+        }
+        return new int[][] {out};
+    }
+
+    private static float[] scales(final Node node, final PlanValue[] in) {
+        final int rank = in[0].rank();
+        if (in.length > 2 && in[2] != null && in[2].size() > 0) {
+            if (!in[2].isConstant()) {
+                throw GraphException.unsupported(node, "scales must be a constant");
+            }
+            return in[2].constant.asFloats();
+        }
+        if (in.length > 3 && in[3] != null) {
+            final long[] sizes = ReshapeOp.constantInts(node, in, 3, "sizes");
+            final float[] sc = new float[rank];
+            for (int i = 0; i < rank; i++) {
+                sc[i] = (float) sizes[i] / in[0].shape[i];
+            }
+            return sc;
+        }
+        throw GraphException.unsupported(node, "neither scales nor sizes given");
+    }
+
+    /** Source index of each output index along one axis. */
+    static int[] sourceIndex(final Node node, final int inSize, final int outSize, final float scale) {
+        final String ct = node.attrs().getString("coordinate_transformation_mode", "half_pixel");
+        final String rounding = node.attrs().getString("nearest_mode", "round_prefer_floor");
+        final int[] idx = new int[outSize];
+        for (int o = 0; o < outSize; o++) {
+            final double x = switch (ct) {
+                case "asymmetric" -> o / (double) scale;
+                case "align_corners" -> outSize == 1 ? 0 : o * (inSize - 1) / (double) (outSize - 1);
+                case "pytorch_half_pixel" -> outSize > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
+                default -> (o + 0.5) / scale - 0.5;           // half_pixel
+            };
+            final double r = switch (rounding) {
+                case "floor" -> Math.floor(x);
+                case "ceil" -> Math.ceil(x);
+                case "round_prefer_ceil" -> Math.floor(x + 0.5);
+                default -> x == Math.floor(x) + 0.5 ? Math.floor(x) : Math.round(x);   // round_prefer_floor
+            };
+            idx[o] = (int) Math.max(0, Math.min(inSize - 1, r));
+        }
+        return idx;
+    }
+
+    @Override
+    public Step bind(final Node node, final Binding b) {
+        final Operand x = b.in(0);
+        final Operand y = b.out(0);
+        final int r = x.rank();
+        final float[] sc = scales(node, b.values());
+        final int h = x.dim(r - 2);
+        final int w = x.dim(r - 1);
+        final int[] ys = sourceIndex(node, h, y.dim(r - 2), sc[r - 2]);
+        final int[] xs = sourceIndex(node, w, y.dim(r - 1), sc[r - 1]);
+        final int planes = Shapes.size(x.shape(), 0, r - 2);
+        return (arena, par) -> {
+            final float[] xa = x.array(arena);
+            final int tasks = Tasks.count(par, planes, y.size());
+            par.run(tasks, (t, wk) -> ResizeNearest.run(xa, x.offset(), h, w, ys, xs, arena, y.offset(),
+                Tasks.start(planes, t, tasks), Tasks.start(planes, t + 1, tasks)));
+        };
+    }
+}

@@ -1,0 +1,91 @@
+package io.mobileformer.engine.ops;
+
+import io.mobileformer.engine.graph.GraphException;
+import io.mobileformer.engine.graph.Node;
+import io.mobileformer.engine.kernel.Elementwise;
+import io.mobileformer.engine.kernel.UnaryOp;
+import io.mobileformer.engine.plan.Binding;
+import io.mobileformer.engine.plan.Op;
+import io.mobileformer.engine.plan.Operand;
+import io.mobileformer.engine.plan.PlanValue;
+import io.mobileformer.engine.plan.Step;
+import io.mobileformer.engine.plan.Tasks;
+
+/**
+ * {@code Relu}, {@code Clip}, {@code HardSigmoid}, {@code HardSwish}, {@code Sigmoid}, {@code Exp}, {@code Erf}: one
+ * value in, one out, so the storage order does not matter and the output keeps the input's.
+ */
+public final class UnaryElementwiseOp implements Op.OrderPreserving {
+    static final UnaryElementwiseOp INSTANCE = new UnaryElementwiseOp();
+
+    private UnaryElementwiseOp() {
+    }
+
+    static boolean handles(final String opType) {
+        return switch (opType) {
+            case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf" -> true;
+            default -> false;
+        };
+    }
+
+    @Override
+    public int[][] shapes(final Node node, final PlanValue[] in) {
+        if (node.opType().equals("Clip")) {
+            for (int i = 1; i < in.length; i++) {
+                if (in[i] != null && !in[i].isConstant()) {
+                    throw GraphException.unsupported(node, "Clip bounds must be constants");
+                }
+            }
+        }
+        return new int[][] {in[0].shape};
+    }
+
+    /** The kernel function and its two parameters for this node. */
+    static UnaryOp function(final Node node, final PlanValue[] in, final float[] params) {
+        switch (node.opType()) {
+            case "Relu":
+                return UnaryOp.RELU;
+            case "Clip":
+                params[0] = in.length > 1 && in[1] != null ? in[1].constant.scalar() : Float.NEGATIVE_INFINITY;
+                params[1] = in.length > 2 && in[2] != null ? in[2].constant.scalar() : Float.POSITIVE_INFINITY;
+                return UnaryOp.CLIP;
+            case "HardSigmoid":
+                params[0] = node.attrs().getFloat("alpha", 0.2f);
+                params[1] = node.attrs().getFloat("beta", 0.5f);
+                return UnaryOp.HARD_SIGMOID;
+            case "HardSwish":
+                params[0] = 1f / 6f;
+                params[1] = 0.5f;
+                return UnaryOp.HARD_SWISH;
+            case "Sigmoid":
+                return UnaryOp.SIGMOID;
+            case "Exp":
+                return UnaryOp.EXP;
+            case "Erf":
+                return UnaryOp.ERF;
+            default:
+                throw GraphException.unsupported(node, "not an element-wise function");
+        }
+    }
+
+    @Override
+    public Step bind(final Node node, final Binding b) {
+        final float[] params = new float[2];
+        final UnaryOp f = function(node, b.values(), params);
+        final Operand x = b.in(0);
+        final Operand y = b.out(0);
+        final boolean vector = b.vector();
+        final int n = y.size();
+        final float p = params[0];
+        final float q = params[1];
+        return (arena, par) -> {
+            final float[] xa = x.array(arena);
+            final int tasks = Tasks.count(par, n / 64, n);
+            par.run(tasks, (t, w) -> {
+                final int from = Tasks.start(n, t, tasks);
+                final int to = Tasks.start(n, t + 1, tasks);
+                Elementwise.unary(vector, f, p, q, xa, x.offset() + from, arena, y.offset() + from, to - from);
+            });
+        };
+    }
+}

@@ -1,0 +1,98 @@
+package io.mobileformer.engine;
+
+import ai.onnx.proto.OnnxMl;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine's contract: its name, refusals at load, validation, thread safety, close, profiling. */
+class JavaEngineTest {
+    private static final Path TINY = Path.of("models/tiny-centernet.onnx");
+
+    @Test
+    void unsupportedOperatorIsRefusedAtLoadNamingTheNode() {
+        final TestModels m = new TestModels(1, 3, 4, 4);
+        final String y = m.node("Tanh", List.of("images"));
+        final OnnxMl.ModelProto model = m.output(y).build();
+        final EngineException e = assertThrows(EngineException.class,
+            () -> JavaEngine.load(model, JavaEngine.Options.threads(1)));
+        assertEquals(EngineException.Kind.UNSUPPORTED, e.kind());
+        assertTrue(e.getMessage().contains("tanh_0") && e.getMessage().contains("Tanh"), e.getMessage());
+        assertEquals("java", e.engine());
+    }
+
+    @Test
+    void unsupportedAttributeIsRefusedAtLoad() {
+        final TestModels m = new TestModels(2, 3, 4, 4);
+        final String y = m.node("Resize", List.of("images", "", m.floats(new float[] {1, 1, 2, 2}, 4)),
+            TestModels.attr("mode", "linear"));
+        final EngineException e = assertThrows(EngineException.class,
+            () -> JavaEngine.load(m.output(y).build(), JavaEngine.Options.threads(1)));
+        assertEquals(EngineException.Kind.UNSUPPORTED, e.kind());
+        assertTrue(e.getMessage().contains("linear"), e.getMessage());
+    }
+
+    @Test
+    void nameValidationAndClose() throws EngineException {
+        final JavaEngine je = JavaEngine.load(TINY, 1);
+        assertEquals("java", je.name());
+        assertTrue(je.maddsPerImage() > 1_000_000);
+        final EngineException wrong = assertThrows(EngineException.class, () -> je.run(Tensor.zeros(1, 3, 64, 64)));
+        assertEquals(EngineException.Kind.RUN, wrong.kind());
+        je.close();
+        je.close();
+        assertThrows(IllegalStateException.class, () -> je.run(Tensor.zeros(1, 3, 128, 128)));
+    }
+
+    @Test
+    void concurrentCallsAndBatchSplittingGiveTheSameResults() throws Exception {
+        final Tensor batch = TestModels.input(3, 3, 3, 128, 128);
+        final Map<String, Tensor> reference;
+        try (JavaEngine one = JavaEngine.load(TINY, 1)) {
+            reference = one.run(batch);
+        }
+        try (JavaEngine two = JavaEngine.load(TINY, 2)) {
+            final ExecutorService callers = Executors.newFixedThreadPool(3);
+            try {
+                final List<Future<Map<String, Tensor>>> results = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    results.add(callers.submit(() -> two.run(batch)));
+                }
+                for (final Future<Map<String, Tensor>> f : results) {
+                    assertTrue(Parity.maxAbsDiff(reference, f.get()) <= 1e-6);
+                }
+            } finally {
+                callers.shutdownNow();
+            }
+            final Tensor single = batch.slice0(1, 2);
+            final Tensor expected = reference.get("heatmap").slice0(1, 2);
+            assertTrue(Parity.maxAbsDiff(Map.of("heatmap", expected),
+                Map.of("heatmap", two.run(single).get("heatmap"))) <= 1e-6);
+        }
+    }
+
+    @Test
+    void profilingReportsTimePerOperator() throws EngineException {
+        try (JavaEngine je = JavaEngine.load(TINY, 1)) {
+            je.profiling(true);
+            je.run(Tensor.zeros(2, 3, 128, 128));
+            final List<OpProfile.Entry> entries = je.profile();
+            assertFalse(entries.isEmpty());
+            assertTrue(entries.stream().anyMatch(e -> e.op().startsWith("Conv(") && e.madds() > 0), entries::toString);
+            // a batch of two runs as two single-image passes (microBatch 1)
+            assertTrue(entries.stream().allMatch(e -> e.runs() == 2), entries::toString);
+            je.profiling(false);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.mobileformer.engine;
+
+import io.mobileformer.engine.kernel.Activation;
+import io.mobileformer.engine.kernel.BinaryOp;
+import io.mobileformer.engine.kernel.Broadcast;
+import io.mobileformer.engine.kernel.ConvShape;
+import io.mobileformer.engine.kernel.DepthwiseConv;
+import io.mobileformer.engine.kernel.Elementwise;
+import io.mobileformer.engine.kernel.Epilogue;
+import io.mobileformer.engine.kernel.FastMath;
+import io.mobileformer.engine.kernel.Gemm;
+import io.mobileformer.engine.kernel.LayerNorm;
+import io.mobileformer.engine.kernel.PackedA;
+import io.mobileformer.engine.kernel.PackedB;
+import io.mobileformer.engine.kernel.Simd;
+import io.mobileformer.engine.kernel.Softmax;
+import io.mobileformer.engine.kernel.UnaryOp;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Vector kernels against their scalar twins (the reference), and the scalar twins against textbook loops, on shapes
+ * that hit every edge: rows not a multiple of the panel, columns not a multiple of the tile, planes narrower than a
+ * vector.
+ */
+class KernelTest {
+    private static final float TOL = 2e-5f;
+
+    @BeforeAll
+    static void vectorApiPresent() {
+        assumeTrue(Simd.available(), "the Vector API module is not resolved in this JVM");
+    }
+
+    private static float[] random(final Random r, final int n) {
+        final float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    private static void assertClose(final float[] expected, final float[] actual, final float tol) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            final float t = tol * Math.max(1f, Math.abs(expected[i]));
+            final int at = i;
+            assertTrue(Math.abs(expected[i] - actual[i]) <= t,
+                () -> "at " + at + ": " + expected[at] + " vs " + actual[at]);
+        }
+    }
+
+    @ParameterizedTest(name = "gemm {0}x{1}x{2}")
+    @CsvSource({"1, 1, 1", "3, 17, 5", "8, 32, 16", "13, 70, 33", "6, 4096, 8", "96, 49, 576", "5, 300, 1"})
+    void gemmVectorMatchesScalarAndNaive(final int m, final int n, final int k) {
+        final Random r = new Random(m * 1000L + n * 10L + k);
+        final float[] a = random(r, m * k);
+        final float[] b = random(r, k * n);
+        final float[] naive = new float[m * n];
+        Gemm.multiplyNaive(m, n, k, a, b, naive);
+        final float[] scalar = new float[m * n];
+        Gemm.multiply(false, m, n, k, a, b, scalar);
+        final float[] vector = new float[m * n];
+        Gemm.multiply(true, m, n, k, a, b, vector);
+        assertClose(naive, scalar, TOL);
+        assertClose(scalar, vector, TOL);
+        // the same with B packed in panels, a bias per row and per column, a residual and ReLU6
+        final float[] biasRow = random(r, m);
+        final float[] biasCol = random(r, n);
+        final float[] residual = random(r, m * n);
+        final Epilogue ep = new Epilogue(biasRow, biasCol, Activation.CLIP, 0f, 6f, true);
+        final Epilogue.Inputs in = Epilogue.Inputs.residual(residual, 0, n);
+        final float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                final float v = naive[i * n + j] + biasRow[i] + biasCol[j] + residual[i * n + j];
+                expected[i * n + j] = Math.min(Math.max(v, 0f), 6f);
+            }
+        }
+        final PackedA pa = PackedA.pack(a, 0, m, k, k, 1);
+        final PackedB pb = PackedB.pack(b, 0, k, n, n, 1);
+        for (final boolean vector2 : new boolean[] {false, true}) {
+            final float[] c = new float[m * n];
+            Gemm.multiply(vector2, pa, pb, c, 0, n, 0, n, ep, in);
+            assertClose(expected, c, TOL);
+        }
+    }
+
+    @ParameterizedTest(name = "dot {0}x{1}x{2}")
+    @CsvSource({"3, 8, 4096", "6, 12, 1000", "1, 1, 7", "5, 3, 17"})
+    void dotFormWithStridedOutput(final int m, final int n, final int k) {
+        final Random r = new Random(k);
+        final float[] a = random(r, m * k);
+        final float[] bt = random(r, n * k);          // B transposed: n rows of k
+        final float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * bt[j * k + p];
+                }
+                expected[j * m + i] = (float) s;     // written transposed: row stride 1, column stride m
+            }
+        }
+        for (final boolean vector : new boolean[] {false, true}) {
+            final float[] c = new float[m * n];
+            Gemm.multiplyDot(vector, m, n, k, a, 0, k, bt, 0, k, c, 0, 1, m);
+            assertClose(expected, c, 1e-4f);
+        }
+    }
+
+    @ParameterizedTest(name = "depthwise {0}x{1} stride {2} multiplier {3}")
+    @CsvSource({"25, 42, 2, 1", "13, 21, 1, 1", "8, 8, 1, 2", "16, 16, 2, 3", "5, 3, 1, 1", "7, 9, 2, 1",
+        "64, 64, 1, 1"})
+    void depthwiseVectorMatchesScalar(final int h, final int w, final int stride, final int mult) {
+        final int cin = 5;
+        final ConvShape s = ConvShape.of(cin, h, w, cin * mult, 3, 3, stride, stride, 1, 1, 1, 1, cin);
+        final Random r = new Random(h * 100L + w);
+        final float[] x = random(r, cin * h * w);
+        final float[] wts = random(r, cin * mult * 9);
+        final float[] bias = random(r, cin * mult);
+        final float[] s1 = random(r, cin * mult);
+        final float[] s2 = random(r, cin * mult);
+        final Epilogue ep = new Epilogue(bias, null, Activation.DYRELU, 0, 0, false);
+        final Epilogue.Inputs in = new Epilogue.Inputs(null, 0, 0, s1, 0, s2, 0, 0);
+        final float[] scalar = new float[cin * mult * s.outPlane()];
+        DepthwiseConv.run(false, s, x, 0, wts, scalar, 0, 0, cin * mult, ep, in);
+        final float[] vector = new float[scalar.length];
+        DepthwiseConv.run(true, s, x, 0, wts, vector, 0, 0, cin * mult, ep, in);
+        assertClose(scalar, vector, TOL);
+        assertEquals((h + 2 - 3) / stride + 1, s.oh());
+    }
+
+    @Test
+    void softmaxRowsAndColumns() {
+        final Random r = new Random(3);
+        for (final int[] shape : new int[][] {{4, 1000, 1}, {3, 6, 4096}, {2, 3, 17}, {5, 7, 1}}) {
+            final float[] x = random(r, shape[0] * shape[1] * shape[2]);
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= 30f;
+            }
+            final float[] scalar = new float[x.length];
+            Softmax.run(false, x, 0, scalar, 0, shape[1], shape[2], 0, shape[0]);
+            final float[] vector = x.clone();
+            Softmax.run(true, vector, 0, vector, 0, shape[1], shape[2], 0, shape[0]);     // in place
+            assertClose(scalar, vector, 1e-5f);
+            for (int o = 0; o < shape[0]; o++) {
+                for (int i = 0; i < shape[2]; i++) {
+                    double sum = 0;
+                    for (int a = 0; a < shape[1]; a++) {
+                        sum += vector[(o * shape[1] + a) * shape[2] + i];
+                    }
+                    assertEquals(1.0, sum, 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void layerNormAndElementwise() {
+        final Random r = new Random(4);
+        final int d = 192;
+        final float[] x = random(r, 6 * d);
+        final float[] g = random(r, d);
+        final float[] b = random(r, d);
+        final float[] scalar = new float[x.length];
+        LayerNorm.run(false, x, 0, scalar, 0, d, g, b, 1e-5f, 0, 6);
+        final float[] vector = new float[x.length];
+        LayerNorm.run(true, x, 0, vector, 0, d, g, b, 1e-5f, 0, 6);
+        assertClose(scalar, vector, TOL);
+        for (final UnaryOp op : UnaryOp.values()) {
+            final float[] ys = new float[x.length];
+            final float[] yv = new float[x.length];
+            Elementwise.unary(false, op, 1f / 6f, 0.5f, x, 0, ys, 0, x.length);
+            Elementwise.unary(true, op, 1f / 6f, 0.5f, x, 0, yv, 0, x.length);
+            assertClose(ys, yv, TOL);
+        }
+        final int[] out = {3, 4, 5, 6};
+        final int[] small = {3, 4, 1, 1};
+        final Broadcast bc = Broadcast.of(out, out, small);
+        final float[] big = random(r, 360);
+        final float[] per = random(r, 12);
+        for (final BinaryOp op : BinaryOp.values()) {
+            final float[] ys = new float[360];
+            final float[] yv = new float[360];
+            Elementwise.binary(false, op, bc, big, 0, per, 0, ys, 0, 0, bc.rows());
+            Elementwise.binary(true, op, bc, big, 0, per, 0, yv, 0, 0, bc.rows());
+            assertClose(ys, yv, TOL);
+            assertEquals(op.apply(big[359], per[11]), ys[359], 1e-6f);
+        }
+    }
+
+    @Test
+    void expAndErfAreAccurate() {
+        for (float x = -59f; x < 80f; x += 0.37f) {
+            assertEquals(Math.exp(x), FastMath.exp(x), Math.exp(x) * 2e-7);
+        }
+        final double[][] erf = {{0, 0}, {0.5, 0.5204998778}, {1, 0.8427007929}, {-2, -0.9953222650}, {3, 0.9999779095}};
+        for (final double[] e : erf) {
+            assertEquals(e[1], FastMath.erf((float) e[0]), 2e-7);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.mobileformer.streams.ingest;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CameraHealthTest {
+
+    @Test
+    void logLineSaysStateAgeCountsAndTheLastErrorWithoutCredentials() {
+        final CameraHealth h = new CameraHealth("gate");
+        assertTrue(h.snapshot().logLine().startsWith("camera=gate state=connecting last_packet_age_ms=none "
+            + "reconnects=0 records=0 bytes=0"), h.snapshot().logLine());
+        h.connected("h264 1920x1080 25.00fps");
+        h.packet(System.nanoTime());
+        h.sent(1000);
+        h.sent(500);
+        h.reconnecting("cannot open rtsp://admin:gate-pass-77@10.0.0.3/ch1: 401");
+        final String line = h.snapshot().logLine();
+        assertTrue(line.contains("state=reconnecting") && line.contains("reconnects=1") && line.contains("records=2")
+            && line.contains("bytes=1500") && line.contains("stream=\"h264 1920x1080 25.00fps\""), line);
+        assertTrue(line.contains("last_error=\"cannot open rtsp://***@10.0.0.3/ch1: 401\""), line);
+        assertFalse(line.contains("gate-pass-77"));
+        h.failed("gave up");
+        h.stopped();
+        assertEquals(CameraHealth.State.FAILED, h.state(), "stopping does not hide that a camera had failed");
+    }
+
+    @Test
+    void metricsExposeTheHealthOverJmx() throws Exception {
+        final CameraHealth h = new CameraHealth("metrics-cam");
+        try (IngestMetrics m = new IngestMetrics()) {
+            m.register(h);
+            h.connected("h264");
+            h.sent(42);
+            h.reconnecting("x");
+            assertEquals(2, m.value("metrics-cam", "state"));
+            assertEquals(0, m.value("metrics-cam", "connected"));
+            assertEquals(1L, m.value("metrics-cam", "reconnect-total"));
+            assertEquals(42L, m.value("metrics-cam", "bytes-sent-total"));
+            assertEquals(-1L, m.value("metrics-cam", "last-packet-age-ms"));
+            final Object jmx = ManagementFactory.getPlatformMBeanServer().getAttribute(
+                new ObjectName("mobileformer.ingest:type=camera-health,camera=metrics-cam"), "records-sent-total");
+            assertEquals(1L, ((Number) jmx).longValue());
+        }
+        assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(
+            new ObjectName("mobileformer.ingest:type=camera-health,camera=metrics-cam")), "closing unregisters");
+    }
+}

@@ -1,0 +1,72 @@
+package io.mobileformer.streams.decode;
+
+import io.mobileformer.streams.decode.DecodeException.Reason;
+import io.mobileformer.streams.media.Sampling;
+
+/**
+ * Turns an encoded payload (still image or video segment) into preprocessed frames, within {@link DecodeLimits}.
+ *
+ * <p>One decoder serves one stream thread; {@link #open} starts an independent {@link FrameStream} per record. Cheap
+ * checks run first, in order of cost: empty, payload size, content type, header size (images: before any pixel is
+ * decoded; video: from the stream headers before the first frame), and structural truncation.
+ */
+public final class FrameDecoder {
+    static final int TS_PACKET = 188;
+
+    private final DecodeLimits limits;
+    private final Sampling sampling;
+    private final Preprocessor preprocessor;
+
+    public FrameDecoder(final DecodeLimits limits, final Sampling sampling, final Preprocessor preprocessor) {
+        this.limits = limits;
+        this.sampling = sampling;
+        this.preprocessor = preprocessor;
+    }
+
+    public DecodeLimits limits() {
+        return limits;
+    }
+
+    public Preprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    /**
+     * Validates the payload and opens a stream of its sampled frames. The caller must close the stream.
+     *
+     * @param contentType the envelope's MIME type
+     */
+    public FrameStream open(final byte[] payload, final String contentType) throws DecodeException {
+        if (payload == null || payload.length == 0) {
+            throw new DecodeException(Reason.EMPTY, "empty payload");
+        }
+        if (payload.length > limits.maxPayloadBytes()) {
+            throw new DecodeException(Reason.PAYLOAD_TOO_LARGE, "payload of " + payload.length + " bytes exceeds "
+                + "decode.max-payload-bytes=" + limits.maxPayloadBytes());
+        }
+        final ContentType type = ContentType.parse(contentType).orElseThrow(() -> new DecodeException(
+            Reason.UNSUPPORTED_TYPE, "unsupported content type '" + contentType + "': use image/jpeg, image/png, "
+                + "video/mp2t, video/mp4 or video/x-matroska"));
+        if (!type.isVideo()) {
+            final int[] wh = ImageHeader.size(type, payload);
+            checkPixels(wh[0], wh[1], type.mime() + " header");
+            ImageHeader.checkComplete(type, payload);
+        } else if (type == ContentType.MPEG_TS && payload.length % TS_PACKET != 0) {
+            throw new DecodeException(Reason.TRUNCATED, "MPEG-TS payload of " + payload.length
+                + " bytes is not a whole number of 188-byte packets: truncated segment");
+        } else if (type == ContentType.MP4) {
+            Mp4Boxes.check(payload);
+        }
+        return new FrameStream(this, payload, type, sampling.selector());
+    }
+
+    void checkPixels(final long w, final long h, final String where) throws DecodeException {
+        if (w <= 0 || h <= 0) {
+            throw new DecodeException(Reason.CORRUPT, where + " declares an empty image " + w + "x" + h);
+        }
+        if (w * h > limits.maxPixels()) {
+            throw new DecodeException(Reason.TOO_MANY_PIXELS, where + " declares " + w + "x" + h + " = " + (w * h)
+                + " pixels, over decode.max-pixels=" + limits.maxPixels());
+        }
+    }
+}

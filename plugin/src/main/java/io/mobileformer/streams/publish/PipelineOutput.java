@@ -1,0 +1,71 @@
+package io.mobileformer.streams.publish;
+
+import io.mobileformer.streams.avro.AvroSerdes;
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What the detection processor forwards to its sinks, typed: {@link Detections} to the detections topic,
+ * {@link Dropped} to the dropped topic, {@link DeadLetter} (the input bytes, unchanged) to the dead-letter topic. Each
+ * value knows its own encoding, so every sink uses the one {@link #serializer()} and nothing is cast.
+ *
+ * <p>Keys are bytes on every sink: the camera id in UTF-8 for records the pipeline makes (what a
+ * {@code StringSerializer} writes), the input key unchanged for dead letters.
+ */
+public sealed interface PipelineOutput permits PipelineOutput.Detections, PipelineOutput.Dropped,
+    PipelineOutput.DeadLetter {
+
+    /** This value as it goes on the wire. */
+    byte[] encode(String topic);
+
+    /** The serializer of every sink of the topology. */
+    static Serializer<PipelineOutput> serializer() {
+        return (topic, value) -> value == null ? null : value.encode(topic);
+    }
+
+    /** The detections of one analysed frame. */
+    record Detections(FrameDetections value) implements PipelineOutput {
+        private static final Serializer<FrameDetections> SERIALIZER = AvroSerdes.frameDetections().serializer();
+
+        @Override
+        public byte[] encode(final String topic) {
+            return SERIALIZER.serialize(topic, value);
+        }
+
+        /** As a record keyed by camera, stamped with the frame's time. */
+        public Record<byte[], PipelineOutput> record() {
+            return new Record<>(key(value.getCameraId()), this, Math.max(0, value.getFrameTimestamp().toEpochMilli()));
+        }
+    }
+
+    /** A frame deliberately skipped in live mode ({@code batch.full-policy=drop-oldest}). */
+    record Dropped(FrameDropped value) implements PipelineOutput {
+        private static final Serializer<FrameDropped> SERIALIZER = AvroSerdes.frameDropped().serializer();
+
+        @Override
+        public byte[] encode(final String topic) {
+            return SERIALIZER.serialize(topic, value);
+        }
+
+        /** As a record keyed by camera, stamped with the frame's time. */
+        public Record<byte[], PipelineOutput> record() {
+            return new Record<>(key(value.getCameraId()), this, Math.max(0, value.getFrameTimestamp().toEpochMilli()));
+        }
+    }
+
+    /** The value of an input record that could not be analysed, byte for byte (see {@link DeadLetters}). */
+    record DeadLetter(byte[] value) implements PipelineOutput {
+        @Override
+        public byte[] encode(final String topic) {
+            return value;
+        }
+    }
+
+    private static byte[] key(final String cameraId) {
+        return cameraId.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,193 @@
+package io.mobileformer.streams.topology;
+
+import io.mobileformer.engine.Engine;
+import io.mobileformer.engine.EngineException;
+import io.mobileformer.streams.batch.Batcher;
+import io.mobileformer.streams.batch.DynamicBatcher;
+import io.mobileformer.streams.inference.Detector;
+import io.mobileformer.streams.inference.EngineFactory;
+import io.mobileformer.streams.metrics.PipelineMetrics;
+import io.mobileformer.streams.model.ModelContract;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A running detection pipeline: model, engine, detector and a Kafka Streams instance, started from one validated
+ * configuration and stopped together. {@code ./mfs run} and the demo both use it.
+ */
+public final class DetectionApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectionApp.class);
+
+    private final PipelineConfig config;
+    private final ModelContract contract;
+    private final Batcher batcher;
+    private final KafkaStreams streams;
+    private final PipelineMetrics metrics;
+
+    private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
+                         final KafkaStreams streams, final PipelineMetrics metrics) {
+        this.config = config;
+        this.contract = contract;
+        this.batcher = batcher;
+        this.streams = streams;
+        this.metrics = metrics;
+    }
+
+    /** Starts with the engine the configuration names. */
+    public static DetectionApp start(final Map<String, String> props) throws IOException, EngineException {
+        return start(ConfigLoader.Settings.of(props), null);
+    }
+
+    /** Starts from settings {@link ConfigLoader} validated ({@code ./mfs run}). */
+    public static DetectionApp start(final ConfigLoader.Settings settings) throws IOException, EngineException {
+        return start(settings, null);
+    }
+
+    /**
+     * @param engineWrapper applied to the engine before use (tests inject faults with it); null for none
+     */
+    public static DetectionApp start(final Map<String, String> props, final Function<Engine, Engine> engineWrapper)
+        throws IOException, EngineException {
+        return start(ConfigLoader.Settings.of(props), engineWrapper);
+    }
+
+    private static DetectionApp start(final ConfigLoader.Settings settings,
+                                      final Function<Engine, Engine> engineWrapper)
+        throws IOException, EngineException {
+        final PipelineConfig cfg = settings.pipeline();
+        final ModelContract contract = ModelContract.load(cfg.modelPath());
+        LOG.info("model {}", contract);
+        Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
+        if (engineWrapper != null) {
+            engine = engineWrapper.apply(engine);
+        }
+        final Detector det = new Detector(contract, engine, cfg.scoreThreshold(), cfg.maxDetections());
+        final Batcher batcher = new DynamicBatcher(det, cfg.batchSettings());
+        final PipelineMetrics metrics = new PipelineMetrics();
+        final Properties sp = streamsProperties(settings);
+        if (cfg.topics().create()) {
+            createTopics(sp, cfg);
+        }
+        final KafkaStreams streams = new KafkaStreams(DetectionTopology.build(cfg, contract, batcher, metrics), sp);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it (the task resumes from its last committed offsets)", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        return new DetectionApp(cfg, contract, batcher, streams, metrics);
+    }
+
+    static Properties streamsProperties(final ConfigLoader.Settings settings) {
+        final PipelineConfig cfg = settings.pipeline();
+        final int maxPayload = cfg.decodeLimits().maxPayloadBytes();
+        final Map<String, Object> p = new LinkedHashMap<>();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-detector");
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // stream threads mostly wait for the batcher; one more than the cores keeps a batch ready while the others
+        // decode or commit (measured: 2 cores, 8-frame segments: 1 thread 0.59, 2 threads 0.67, 3 threads 0.82 of
+        // the detector's own throughput; ./mfs bench pipeline --stream-threads N)
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors() + 1);
+        // a record may be a multi-frame segment: keep polls small so the poll interval is never exceeded
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 20);
+        p.put("processing.exception.handler.global.enabled", true);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), maxPayload + (1 << 20));
+        // dead letters carry the original payload
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxPayload + (1 << 20));
+        p.putAll(settings.kafka());
+        final Properties out = new Properties();
+        out.putAll(p);
+        return out;
+    }
+
+    private static void createTopics(final Properties sp, final PipelineConfig cfg) {
+        final Map<String, Object> admin = new LinkedHashMap<>();
+        sp.forEach((k, v) -> admin.put((String) k, v));
+        admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
+        final String big = Integer.toString(cfg.decodeLimits().maxPayloadBytes() + (1 << 20));
+        final PipelineConfig.Topics t = cfg.topics();
+        final int parts = t.partitions();
+        final short rf = t.replicationFactor();
+        final List<NewTopic> topics = new ArrayList<>();
+        topics.add(new NewTopic(t.input(), parts, rf).configs(Map.of("max.message.bytes", big)));
+        topics.add(new NewTopic(t.output(), parts, rf));
+        topics.add(new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)));
+        topics.add(new NewTopic(t.dropped(), parts, rf));
+        try (Admin a = Admin.create(admin)) {
+            for (final var e : a.createTopics(topics).values().entrySet()) {
+                try {
+                    e.getValue().get(30, TimeUnit.SECONDS);
+                    LOG.info("created topic {}", e.getKey());
+                } catch (final ExecutionException ex) {
+                    if (!(ex.getCause() instanceof TopicExistsException)) {
+                        LOG.warn("could not create topic {}: {} (set topics.create=false to skip)", e.getKey(),
+                            ex.getCause().toString());
+                    }
+                }
+            }
+        } catch (final Exception e) {
+            LOG.warn("topic creation skipped: {}", e.toString());
+        }
+    }
+
+    /** Waits until Kafka Streams is RUNNING. */
+    public boolean awaitRunning(final Duration timeout) throws InterruptedException {
+        final long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            final KafkaStreams.State s = streams.state();
+            if (s == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Batch statistics of the shared batcher. */
+    public io.mobileformer.streams.batch.BatchStats batchStats() {
+        return ((DynamicBatcher) batcher).stats();
+    }
+
+    public PipelineMetrics metrics() {
+        return metrics;
+    }
+
+    public ModelContract contract() {
+        return contract;
+    }
+
+    public PipelineConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        batcher.close();
+    }
+}

@@ -1,0 +1,57 @@
+package io.mobileformer.streams.topology;
+
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.batch.Batcher;
+import io.mobileformer.streams.decode.DecodeLimits;
+import io.mobileformer.streams.decode.FrameDecoder;
+import io.mobileformer.streams.decode.Preprocessor;
+import io.mobileformer.streams.media.Sampling;
+import io.mobileformer.streams.metrics.PipelineMetrics;
+import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.publish.PipelineOutput;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The one place the detection topology is built; {@code ./mfs run}, the demo and the tests all call {@link #build}.
+ *
+ * <pre>
+ *   frames (bytes) ──▶ detect ──▶ detections   (key: camera id, value: FrameDetections)
+ *                          ├────▶ frames.dlq     (original key, value and headers + mfs.* headers)
+ *                          └────▶ frames.dropped (FrameDropped: live mode only, never silent)
+ * </pre>
+ * The source reads raw bytes so that a record that is not Avro still reaches the dead-letter topic intact.
+ */
+public final class DetectionTopology {
+    static final String SOURCE = "frames-source";
+    static final String DETECT = "detect";
+    static final String DETECTIONS_SINK = "detections-sink";
+    static final String DLQ_SINK = "dlq-sink";
+    static final String DROPPED_SINK = "dropped-sink";
+
+    private DetectionTopology() {
+    }
+
+    public static Topology build(final PipelineConfig cfg, final ModelContract contract, final Batcher batcher,
+                                 final PipelineMetrics metrics) {
+        final DecodeLimits limits = cfg.decodeLimits();
+        final Sampling sampling = cfg.sampling();
+        final PipelineConfig.Topics topics = cfg.topics();
+        final Preprocessor pre = new Preprocessor(contract);
+        final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
+        final Serializer<PipelineOutput> values = PipelineOutput.serializer();
+
+        final Topology t = new Topology();
+        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.input());
+        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), batcher,
+            model, metrics), SOURCE);
+        t.addSink(DETECTIONS_SINK, topics.output(), new ByteArraySerializer(), values, DETECT);
+        t.addSink(DLQ_SINK, topics.deadLetters(), new ByteArraySerializer(), values, DETECT);
+        t.addSink(DROPPED_SINK, topics.dropped(), new ByteArraySerializer(), values, DETECT);
+        return t;
+    }
+}

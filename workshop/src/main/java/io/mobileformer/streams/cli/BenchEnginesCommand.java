@@ -1,0 +1,137 @@
+package io.mobileformer.streams.cli;
+
+import io.mobileformer.engine.Engine;
+import io.mobileformer.engine.EngineException;
+import io.mobileformer.engine.JavaEngine;
+import io.mobileformer.engine.OpProfile;
+import io.mobileformer.engine.Tensor;
+import io.mobileformer.streams.inference.OrtEngine;
+import io.mobileformer.streams.model.ModelContract;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mfs bench engines --model <file> [--batch 1,8] [--threads 1,2] [--seconds s] [--profile]}: ONNX Runtime CPU
+ * against the Java engine on the same random batch, in the same process.
+ *
+ * <p>The build host is shared, so both engines are measured in alternating rounds (the order flips every round) after
+ * a warm-up (at least 2.5 s for the Java engine: the JIT compiles its kernels meanwhile), and each gets the same time; load spikes then hit both. Per configuration it prints
+ * {@code engine=<ort-cpu|java> batch=<b> threads=<t> img_per_s=<x>} for both engines and then
+ * {@code batch=<b> threads=<t> ratio_java_over_ort=<x>}. With {@code --profile} it then prints where the Java engine's
+ * time goes, {@code profile op=<kind> ms=<per pass> share=<percent>}, from a separate profiled run (timing each
+ * step costs a little, so it does not feed the throughput figures).
+ */
+@Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "ONNX Runtime CPU vs the Java engine, side by side: img_per_s and ratio_java_over_ort.")
+public final class BenchEnginesCommand implements Callable<Integer> {
+    private static final int ROUNDS = 4;
+    private static final double WARMUP_SECONDS = 2.5;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model.")
+    private Path model;
+    @Option(names = "--batch", defaultValue = "1,8", split = ",", description = "Batch sizes, comma-separated.")
+    private List<Integer> batches;
+    @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Thread counts, comma-separated.")
+    private List<Integer> threads;
+    @Option(names = "--seconds", defaultValue = "4", description = "Measuring time per engine and configuration.")
+    private double seconds;
+    @Option(names = "--profile", description = "Then print where the Java engine's time goes, per operator kind.")
+    private boolean profile;
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
+        try {
+            final ModelContract contract = ModelContract.load(model);
+            for (final int t : threads) {
+                try (OrtEngine ort = OrtEngine.cpu(model, t); JavaEngine java = JavaEngine.load(model, t)) {
+                    for (final int b : batches) {
+                        final Tensor images = ModelCommand.randomBatch(b, contract.inputHeight(),
+                            contract.inputWidth(), 7);
+                        compare(ort, java, images, t, seconds, out);
+                        if (profile) {
+                            profile(java, images, t, seconds, out);
+                        }
+                    }
+                }
+            }
+            return 0;
+        } catch (final IOException | EngineException e) {
+            out.println("error: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static void compare(final Engine ort, final Engine java, final Tensor images, final int threads,
+                                final double seconds, final PrintWriter out) throws EngineException {
+        final int b = images.dim(0);
+        // C2 needs a few seconds to compile every kernel variant a model uses; measured earlier, the Java engine
+        // looks several times slower than it is
+        measure(ort, images, WARMUP_SECONDS / 2);
+        measure(java, images, Math.max(WARMUP_SECONDS, seconds / 4));
+        final double slice = seconds / ROUNDS;
+        final double[] ortTotal = new double[2];
+        final double[] javaTotal = new double[2];
+        for (int r = 0; r < ROUNDS; r++) {
+            if (r % 2 == 0) {
+                add(ortTotal, measure(ort, images, slice));
+                add(javaTotal, measure(java, images, slice));
+            } else {
+                add(javaTotal, measure(java, images, slice));
+                add(ortTotal, measure(ort, images, slice));
+            }
+        }
+        final double ortRate = ortTotal[0] / ortTotal[1];
+        final double javaRate = javaTotal[0] / javaTotal[1];
+        out.println(String.format(Locale.ROOT, "engine=%s batch=%d threads=%d img_per_s=%.1f", ort.name(), b, threads,
+            ortRate));
+        out.println(String.format(Locale.ROOT, "engine=%s batch=%d threads=%d img_per_s=%.1f", java.name(), b,
+            threads, javaRate));
+        out.println(String.format(Locale.ROOT, "batch=%d threads=%d ratio_java_over_ort=%.3f", b, threads,
+            javaRate / ortRate));
+    }
+
+    private static void profile(final JavaEngine java, final Tensor images, final int threads, final double seconds,
+                                final PrintWriter out) throws EngineException {
+        java.profiling(true);
+        measure(java, images, Math.max(1.0, seconds / 2));
+        java.profiling(false);
+        final List<OpProfile.Entry> entries = java.profile();
+        final double total = entries.stream().mapToDouble(OpProfile.Entry::millisPerRun).sum();
+        out.println(String.format(Locale.ROOT, "profile batch=%d threads=%d total_ms=%.3f", images.dim(0), threads,
+            total));
+        for (final OpProfile.Entry e : entries) {
+            out.println(String.format(Locale.ROOT, "profile op=%s ms=%.3f share=%.1f%% steps=%d", e.op(),
+                e.millisPerRun(), 100 * e.millisPerRun() / total, e.steps()));
+        }
+    }
+
+    /** {images, seconds} of calls on {@code images} for about {@code seconds}. */
+    private static double[] measure(final Engine engine, final Tensor images, final double seconds)
+        throws EngineException {
+        final long start = System.nanoTime();
+        final long budget = (long) (seconds * 1e9);
+        long n = 0;
+        do {
+            engine.run(images);
+            n++;
+        } while (System.nanoTime() - start < budget);
+        return new double[] {n * images.dim(0), (System.nanoTime() - start) / 1e9};
+    }
+
+    private static void add(final double[] total, final double[] part) {
+        total[0] += part[0];
+        total[1] += part[1];
+    }
+}

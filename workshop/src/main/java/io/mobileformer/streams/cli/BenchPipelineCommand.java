@@ -1,0 +1,312 @@
+package io.mobileformer.streams.cli;
+
+import io.mobileformer.engine.Tensor;
+import io.mobileformer.streams.avro.AvroSerdes;
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameEnvelope;
+import io.mobileformer.streams.bench.Throughput;
+import io.mobileformer.streams.decode.DecodedFrame;
+import io.mobileformer.streams.decode.FrameDecoder;
+import io.mobileformer.streams.decode.FrameStream;
+import io.mobileformer.streams.decode.Preprocessor;
+import io.mobileformer.streams.embedded.EmbeddedKafka;
+import io.mobileformer.streams.inference.Detector;
+import io.mobileformer.streams.inference.EngineFactory;
+import io.mobileformer.streams.inference.OrtEngine;
+import io.mobileformer.streams.media.Sampling;
+import io.mobileformer.streams.metrics.Latencies;
+import io.mobileformer.streams.metrics.ProcessMemory;
+import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.synthetic.SyntheticFeed;
+import io.mobileformer.streams.topology.DetectionApp;
+import io.mobileformer.streams.topology.PipelineConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code ./mfs bench pipeline}: how much of the detector's own throughput survives the whole path. In one process and
+ * one run: (1) the detector alone on preprocessed frames; (2) the full path through the embedded broker, saturated
+ * (records produced ahead of time); (3) the full path at a paced rate below saturation, for latency. Prints
+ * {@code pipeline_efficiency = e2e fps / detector-alone fps}.
+ */
+@Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "The detector alone vs the whole path through an embedded broker: prints pipeline_efficiency.")
+final class BenchPipelineCommand implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "20",
+        description = "Measuring time, split over the three phases.")
+    private int seconds;
+    @Option(names = "--model", paramLabel = "FILE",
+        description = "ONNX model (default: " + Main.DEFAULT_MODEL + ").")
+    private Path model;
+    @Option(names = "--engine", defaultValue = "cpu",
+        description = "auto, cuda, cpu or java.")
+    private String engine;
+    @Option(names = "--threads", defaultValue = "1",
+        description = "Engine intra-op threads.")
+    private int threads;
+    @Option(names = "--stream-threads", defaultValue = "2",
+        description = "Kafka Streams threads.")
+    private int streamThreads;
+    @Option(names = "--batch", defaultValue = "8",
+        description = "Largest batch.")
+    private int batch;
+    @Option(names = "--delay-ms", defaultValue = "5",
+        description = "batch.max-delay-ms.")
+    private int delayMs;
+    @Option(names = "--width", defaultValue = "640",
+        description = "Frame width.")
+    private int w;
+    @Option(names = "--height", defaultValue = "360",
+        description = "Frame height.")
+    private int h;
+    @Option(names = "--segment", defaultValue = "8",
+        description = "Frames per video segment.")
+    private int segment;
+    @Option(names = "--commit-ms", defaultValue = "100",
+        description = "Kafka Streams commit.interval.ms.")
+    private int commitMs;
+    @Spec
+    private CommandSpec spec;
+
+    private static final long PACED = 1_000_000L;
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Path model = this.model != null ? this.model : Main.defaultModel();
+        final ModelContract contract = ModelContract.load(model);
+        out.printf("bench pipeline: model %s, engine %s, engine.threads %d, stream threads %d, batch %d, %dx%d "
+            + "segments of %d frames%n", contract.name(), engine, threads, streamThreads, batch, w, h, segment);
+
+        final List<FrameEnvelope> workload = workload(w, h, segment);
+        final long rss0 = ProcessMemory.rssBytes();
+
+        // 1. the detector alone, on frames decoded and preprocessed beforehand
+        final List<DecodedFrame> frames = decodeAll(contract, workload);
+        final double alone = detectorAlone(contract, engine, threads, batch, frames, seconds / 3.0);
+        out.printf("detector_alone img_per_s=%.1f (batch %d, %d engine thread(s))%n", alone, batch, threads);
+
+        // 2 + 3. the full path on a real broker
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopics(Math.max(4, 2 * streamThreads), "bench-frames");
+            final Map<String, String> props = Map.ofEntries(
+                Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-bench"),
+                Map.entry(PipelineConfig.INPUT_TOPIC, "bench-frames"),
+                Map.entry(PipelineConfig.OUTPUT_TOPIC, "bench-detections"),
+                Map.entry(PipelineConfig.DLQ_TOPIC, "bench-dlq"),
+                Map.entry(PipelineConfig.DROPPED_TOPIC, "bench-dropped"),
+                Map.entry(PipelineConfig.MODEL_PATH, model.toString()),
+                Map.entry(PipelineConfig.ENGINE, engine),
+                Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
+                Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads)),
+                Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
+                Map.entry(PipelineConfig.BATCH_MAX_DELAY_MS, Integer.toString(delayMs)),
+                Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(commitMs)),
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-bench-state").toString()));
+            final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
+            final int records = (saturatedFrames + segment - 1) / segment;
+            produce(kafka, workload, records, 0, null);
+            final long rssStart = ProcessMemory.rssBytes();
+            try (DetectionApp app = DetectionApp.start(props)) {
+                app.awaitRunning(Duration.ofSeconds(90));
+                final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+                final Latencies lat = new Latencies();
+                final Map<String, Long> cpu0 = threadCpu();
+                final double[] window = readUntil(kafka, records * segment, sentAt, lat, Duration.ofSeconds(
+                    Math.max(120, seconds * 4L)), false);
+                final Map<String, Long> cpu1 = threadCpu();
+                final double e2e = window[0] / window[1];
+                out.printf("e2e_saturated frames=%d seconds=%.1f fps=%.1f mean_batch=%.2f%n", (long) window[0],
+                    window[1], e2e, app.batchStats().meanBatchSize());
+                out.printf("time split: in processor %.1f s (waiting for detections %.1f s), batcher inference "
+                        + "%.1f s, over %.1f s of wall time%n", app.metrics().processSeconds(),
+                    app.metrics().detectWaitSeconds(), app.batchStats().batches()
+                        * app.batchStats().meanInferenceMs() / 1e3, window[1]);
+                final StringBuilder cpu = new StringBuilder("cpu seconds by thread group:");
+                cpu1.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - cpu0.getOrDefault(e.getKey(),
+                        0L))).filter(e -> e.getValue() > 50_000_000L)
+                    .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                    .forEach(e -> cpu.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e9)));
+                out.println(cpu);
+                // paced at 70 % of the saturated rate, for latency
+                final int pacedRecords = (int) Math.max(8, 0.7 * e2e * seconds / 3.0 / segment);
+                final long intervalNanos = (long) (segment / (0.7 * e2e) * 1e9);
+                final Latencies paced = new Latencies();
+                final Thread producer = new Thread(() -> produce(kafka, workload, pacedRecords, intervalNanos,
+                    sentAt));
+                producer.start();
+                readUntil(kafka, pacedRecords * segment, sentAt, paced, Duration.ofSeconds(Math.max(120,
+                    seconds * 4L)), true);
+                producer.join();
+                final long rssEnd = ProcessMemory.rssBytes();
+                final double batchMs = app.batchStats().meanInferenceMs();
+                out.printf("e2e_paced frames=%d latency_p50_ms=%.0f latency_p99_ms=%.0f mean_batch=%.2f "
+                        + "batch_inference_ms=%.1f bound_ms=%.1f%n", pacedRecords * segment, paced.percentile(50),
+                    paced.percentile(99), app.batchStats().meanBatchSize(), batchMs, delayMs + 2 * batchMs);
+                out.printf("rss_mb before=%.0f pipeline_start=%.0f after=%.0f%n", rss0 / 1e6, rssStart / 1e6,
+                    rssEnd / 1e6);
+                out.printf("pipeline_efficiency=%.3f%n", e2e / alone);
+            }
+        }
+        return 0;
+    }
+
+    /** CPU time of live threads, summed per name with digits and ids removed. */
+    static Map<String, Long> threadCpu() {
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final Map<String, Long> m = new java.util.TreeMap<>();
+        for (final java.lang.management.ThreadInfo ti : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (ti == null) {
+                continue;
+            }
+            final long t = mx.getThreadCpuTime(ti.getThreadId());
+            final String name = ti.getThreadName().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "")
+                .replaceAll("\\d+", "N");
+            if (t > 0) {
+                m.merge(name, t, Long::sum);
+            }
+        }
+        return m;
+    }
+
+    static List<FrameEnvelope> workload(final int w, final int h, final int segment) throws Exception {
+        final List<FrameEnvelope> out = new ArrayList<>();
+        for (int cam = 0; cam < 2; cam++) {
+            final SyntheticFeed feed = new SyntheticFeed("bench-" + cam, 500 + cam, w, h, 15, segment, 0);
+            for (int i = 0; i < 3; i++) {
+                out.add(feed.next(Instant.now()).envelope());
+            }
+        }
+        return out;
+    }
+
+    private static List<DecodedFrame> decodeAll(final ModelContract c, final List<FrameEnvelope> workload)
+        throws Exception {
+        final FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+            new Preprocessor(c));
+        final List<DecodedFrame> frames = new ArrayList<>();
+        for (final FrameEnvelope e : workload) {
+            final ByteBuffer b = e.getPayload().duplicate();
+            final byte[] payload = new byte[b.remaining()];
+            b.get(payload);
+            try (FrameStream s = dec.open(payload, e.getContentType())) {
+                DecodedFrame f;
+                while ((f = s.next()) != null) {
+                    frames.add(f);
+                }
+            }
+        }
+        return frames;
+    }
+
+    private static double detectorAlone(final ModelContract c, final String engine, final int threads,
+                                        final int batch, final List<DecodedFrame> frames, final double seconds)
+        throws Exception {
+        try (Detector d = new Detector(c, EngineFactory.create(c.path(), new EngineFactory.Settings(engine, threads,
+            OrtEngine.Cuda.defaults())), 0.3f, 100)) {
+            final int per = frames.get(0).input().length;
+            final float[] data = new float[per * batch];
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(frames.get(i % frames.size()).input(), 0, data, i * per, per);
+            }
+            final Tensor t = new Tensor(data, batch, 3, c.inputHeight(), c.inputWidth());
+            return Throughput.measure(() -> d.detect(t), batch, seconds);
+        }
+    }
+
+    private static void produce(final EmbeddedKafka kafka, final List<FrameEnvelope> workload, final int records,
+                                final long intervalNanos, final Map<String, Long> sentAt) {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20), new StringSerializer(), new ByteArraySerializer())) {
+            long next = System.nanoTime();
+            for (int i = 0; i < records; i++) {
+                final FrameEnvelope base = workload.get(i % workload.size());
+                final long seq = sentAt == null ? i : PACED + i;
+                // eight camera ids over the partitions, so every stream thread has work
+                final FrameEnvelope e = FrameEnvelope.newBuilder(base).setCameraId("bench-cam-" + (i % 8))
+                    .setSequence(seq).setCaptureTime(Instant.now()).build();
+                if (sentAt != null) {
+                    sentAt.put(e.getCameraId() + "/" + seq, System.nanoTime());
+                }
+                p.send(new ProducerRecord<>("bench-frames", e.getCameraId(),
+                    AvroSerdes.frameEnvelope().serializer().serialize("bench-frames", e)));
+                if (intervalNanos > 0) {
+                    p.flush();
+                    next += intervalNanos;
+                    final long sleep = next - System.nanoTime();
+                    if (sleep > 0) {
+                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                    }
+                }
+            }
+            p.flush();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Reads detections of one phase (paced records have sequences from {@code PACED}) until {@code frames} arrived;
+     * returns {frames, seconds between the first and the last}.
+     */
+    private static double[] readUntil(final EmbeddedKafka kafka, final int frames, final Map<String, Long> sentAt,
+                                      final Latencies lat, final Duration timeout, final boolean paced) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+            ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + paced, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+            c.subscribe(List.of("bench-detections"));
+            final long end = System.nanoTime() + timeout.toNanos();
+            long first = 0;
+            long last = 0;
+            int counted = 0;
+            while (counted < frames && System.nanoTime() < end) {
+                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
+                    final FrameDetections fd = AvroSerdes.frameDetections().deserializer().deserialize("x", r.value());
+                    if ((fd.getSegmentSequence() >= PACED) != paced) {
+                        continue;
+                    }
+                    final long now = System.nanoTime();
+                    if (first == 0) {
+                        first = now;
+                    }
+                    last = now;
+                    counted++;
+                    final Long sent = sentAt.get(fd.getCameraId() + "/" + fd.getSegmentSequence());
+                    if (sent != null) {
+                        lat.add((now - sent) / 1e6);
+                    }
+                }
+            }
+            return new double[] {counted, Math.max(1e-9, (last - first) / 1e9)};
+        }
+    }
+}

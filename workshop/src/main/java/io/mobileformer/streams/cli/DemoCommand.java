@@ -1,0 +1,338 @@
+package io.mobileformer.streams.cli;
+
+import io.mobileformer.streams.avro.AvroSerdes;
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.embedded.EmbeddedKafka;
+import io.mobileformer.streams.eval.MeanAveragePrecision;
+import io.mobileformer.streams.metrics.Latencies;
+import io.mobileformer.streams.model.Detection;
+import io.mobileformer.streams.synthetic.SyntheticCamera;
+import io.mobileformer.streams.synthetic.SyntheticFeed;
+import io.mobileformer.streams.synthetic.SyntheticScene;
+import io.mobileformer.streams.topology.DetectionApp;
+import io.mobileformer.streams.topology.PipelineConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./mfs demo}: the whole data path on this machine. An embedded KRaft broker, synthetic cameras publishing
+ * H.264 MPEG-TS segments and JPEG stills, the detection topology under exactly-once, and a read_committed consumer
+ * that scores every frame against the cameras' ground truth, draws a few, and prints a summary line.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+    description = "The whole pipeline on this machine: embedded broker, synthetic cameras, the detection topology and "
+        + "a scoring consumer; ends with a SUMMARY line.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--seconds", defaultValue = "30",
+        description = "How long the cameras publish.")
+    private int seconds;
+    @Option(names = "--cameras", defaultValue = "2",
+        description = "Synthetic cameras, one partition each.")
+    private int cameras;
+    @Option(names = "--fps", defaultValue = "8",
+        description = "Frames per second per camera.")
+    private double fps;
+    @Option(names = "--width", defaultValue = "640",
+        description = "Frame width.")
+    private int width;
+    @Option(names = "--height", defaultValue = "360",
+        description = "Frame height.")
+    private int height;
+    @Option(names = "--model", paramLabel = "FILE",
+        description = "ONNX model (default: " + Main.DEFAULT_MODEL + ").")
+    private Path model;
+    @Option(names = "--engine", defaultValue = "auto",
+        description = "auto, cuda, cpu or java.")
+    private String engine;
+    @Option(names = "--threads", defaultValue = "1",
+        description = "Engine intra-op threads.")
+    private int threads;
+    @Option(names = "--batch", defaultValue = "8",
+        description = "Largest batch.")
+    private int batch;
+    @Option(names = "--out", defaultValue = "out/demo", paramLabel = "DIR",
+        description = "Where annotated PNGs go.")
+    private Path outDir;
+    @Option(names = "--pngs", defaultValue = "6",
+        description = "Annotated frames written.")
+    private int pngs;
+    @Spec
+    private CommandSpec spec;
+
+    /** What was sent, kept until its detections come back. */
+    private record Sent(long sentNanos, List<SyntheticCamera.Frame> frames, AtomicInteger remaining) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Path model = this.model != null ? this.model : Main.defaultModel();
+        Files.createDirectories(outDir);
+        try (var old = Files.newDirectoryStream(outDir, "frame-*.png")) {
+            for (final Path p : old) {
+                Files.delete(p);
+            }
+        }
+        out.printf("mobileformer-streams demo: %d camera(s) %dx%d at %.0f fps for %d s, model %s%n", cameras, width,
+            height, fps, seconds, model);
+        final long t0 = System.nanoTime();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            out.printf("embedded Kafka (KRaft) at %s after %.1f s%n", kafka.bootstrapServers(),
+                (System.nanoTime() - t0) / 1e9);
+            kafka.createTopics(cameras, "frames");
+            try (DetectionApp app = DetectionApp.start(Map.ofEntries(
+                Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-demo"),
+                Map.entry(PipelineConfig.MODEL_PATH, model.toString()),
+                Map.entry(PipelineConfig.ENGINE, engine),
+                Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
+                Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
+                Map.entry(PipelineConfig.TOPICS_PARTITIONS, Integer.toString(cameras)),
+                Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                    Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-demo-state").toString())))) {
+                if (!app.awaitRunning(Duration.ofSeconds(90))) {
+                    out.println("ERROR: Kafka Streams did not reach RUNNING (state " + app.state() + ")");
+                    return 1;
+                }
+                out.printf("pipeline RUNNING after %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, app.contract());
+                return new DemoRun(kafka, app, cameras, fps, width, height, seconds, pngs, outDir, out).run();
+            }
+        }
+    }
+
+    /** One demo run: cameras, consumers, progress and summary. */
+    private static final class DemoRun {
+        private final EmbeddedKafka kafka;
+        private final DetectionApp app;
+        private final int cameras;
+        private final double fps;
+        private final int width;
+        private final int height;
+        private final int seconds;
+        private final int pngs;
+        private final Path outDir;
+        private final PrintWriter out;
+        private final Map<String, Sent> sent = new ConcurrentHashMap<>();
+        private final AtomicLong framesSent = new AtomicLong();
+        private final AtomicLong framesDone = new AtomicLong();
+        private final AtomicLong detections = new AtomicLong();
+        private final AtomicLong dlqRecords = new AtomicLong();
+        private final AtomicLong dlqFrames = new AtomicLong();
+        private final AtomicInteger pngsWritten = new AtomicInteger();
+        private final Latencies latency = new Latencies();
+        private final MeanAveragePrecision map = new MeanAveragePrecision(SyntheticScene.CLASSES.size());
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Map<String, String> engines = new ConcurrentHashMap<>();
+
+        DemoRun(final EmbeddedKafka kafka, final DetectionApp app, final int cameras, final double fps,
+                final int width, final int height, final int seconds, final int pngs, final Path outDir,
+                final PrintWriter out) {
+            this.kafka = kafka;
+            this.app = app;
+            this.cameras = cameras;
+            this.fps = fps;
+            this.width = width;
+            this.height = height;
+            this.seconds = seconds;
+            this.pngs = pngs;
+            this.outDir = outDir;
+            this.out = out;
+        }
+
+        int run() throws Exception {
+            final Thread detectionsReader = new Thread(this::readDetections, "demo-detections");
+            final Thread dlqReader = new Thread(this::readDeadLetters, "demo-dlq");
+            detectionsReader.start();
+            dlqReader.start();
+            final List<Thread> cams = new ArrayList<>();
+            final long start = System.nanoTime();
+            final long deadline = start + seconds * 1_000_000_000L;
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20),
+                new StringSerializer(), new ByteArraySerializer())) {
+                for (int c = 0; c < cameras; c++) {
+                    final int cam = c;
+                    final Thread t = new Thread(() -> camera(cam, producer, deadline), "demo-camera-" + c);
+                    t.start();
+                    cams.add(t);
+                }
+                long lastLine = 0;
+                while (System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    if (System.nanoTime() - lastLine > 1_000_000_000L) {
+                        lastLine = System.nanoTime();
+                        progress(start);
+                    }
+                }
+                for (final Thread t : cams) {
+                    t.join();
+                }
+            }
+            final long drainEnd = System.nanoTime() + 90_000_000_000L;
+            while (framesDone.get() + dlqFrames.get() < framesSent.get() && System.nanoTime() < drainEnd) {
+                Thread.sleep(200);
+            }
+            final double elapsed = (System.nanoTime() - start) / 1e9;
+            stop.set(true);
+            detectionsReader.join();
+            dlqReader.join();
+            progress(start);
+            out.println();
+            final long lost = framesSent.get() - framesDone.get() - dlqFrames.get();
+            if (lost != 0) {
+                out.printf("WARNING: %d frame(s) sent but not accounted for after the drain timeout%n", lost);
+            }
+            out.printf("engines: %s; dead letters by reason: %s; annotated frames in %s%n", app.metrics()
+                .framesByEngine(), app.metrics().deadLettersByReason(), outDir.toAbsolutePath());
+            final double map50;
+            synchronized (map) {
+                map50 = map.map50();
+            }
+            out.printf("SUMMARY frames=%d detections=%d dlq=%d fps=%.1f p50_ms=%.0f p99_ms=%.0f map50=%.3f%n",
+                framesDone.get(), detections.get(), dlqRecords.get(), framesDone.get() / elapsed,
+                latency.percentile(50), latency.percentile(99), map50);
+            return framesDone.get() > 0 && lost == 0 ? 0 : 1;
+        }
+
+        private void camera(final int cam, final KafkaProducer<String, byte[]> producer, final long deadline) {
+            final String id = "camera-" + cam;
+            final SyntheticFeed feed = new SyntheticFeed(id, 1000L + cam, width, height, fps, (int) Math.round(fps),
+                4);
+            long next = System.nanoTime();
+            try {
+                while (next < deadline && !stop.get()) {
+                    final SyntheticFeed.Record r = feed.next(Instant.now());
+                    final String key = id + "/" + r.envelope().getSequence();
+                    final byte[] value = AvroSerdes.frameEnvelope().serializer().serialize("frames", r.envelope());
+                    sent.put(key, new Sent(System.nanoTime(), r.frames(), new AtomicInteger(r.frames().size())));
+                    framesSent.addAndGet(r.frames().size());
+                    producer.send(new ProducerRecord<>("frames", id, value));
+                    // real time: a record covers frames/fps seconds of video
+                    next += (long) (r.frames().size() / fps * 1e9);
+                    final long sleep = next - System.nanoTime();
+                    if (sleep > 0) {
+                        Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                    }
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (final Exception e) {
+                out.println("camera " + id + " failed: " + e);
+            }
+        }
+
+        private void readDetections() {
+            try (KafkaConsumer<String, byte[]> c = consumer("demo-detections", new StringDeserializer())) {
+                c.subscribe(List.of("detections"));
+                while (!stop.get()) {
+                    for (final ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        final FrameDetections fd = AvroSerdes.frameDetections().deserializer().deserialize("detections",
+                            r.value());
+                        onDetections(fd);
+                    }
+                }
+            }
+        }
+
+        private void onDetections(final FrameDetections fd) {
+            final String key = fd.getCameraId() + "/" + fd.getSegmentSequence();
+            final Sent s = sent.get(key);
+            if (s == null) {
+                return;
+            }
+            latency.add((System.nanoTime() - s.sentNanos()) / 1e6);
+            final List<Detection> dets = fd.getDetections().stream().map(d -> new Detection(d.getClassId(),
+                d.getLabel(), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax())).toList();
+            final SyntheticCamera.Frame frame = s.frames().get(fd.getFrameIndex());
+            synchronized (map) {
+                map.add(dets, frame.truth());
+            }
+            framesDone.incrementAndGet();
+            detections.addAndGet(dets.size());
+            engines.put(fd.getEngine(), fd.getEngine());
+            if (fd.getFrameIndex() == 0 && fd.getSegmentSequence() % 3 == 1 && pngsWritten.get() < pngs) {
+                final int n = pngsWritten.incrementAndGet();
+                if (n <= pngs) {
+                    try {
+                        FrameAnnotator.write(frame.rgb(), frame.width(), frame.height(), dets, String.format(
+                                "%s seq %d frame %d  %d detections  engine %s", fd.getCameraId(),
+                                fd.getSegmentSequence(), fd.getFrameIndex(), dets.size(), fd.getEngine()),
+                            outDir.resolve(String.format("frame-%s-%03d.png", fd.getCameraId(),
+                                fd.getSegmentSequence())));
+                    } catch (final Exception e) {
+                        out.println("could not write annotated frame: " + e);
+                    }
+                }
+            }
+            if (s.remaining().decrementAndGet() == 0) {
+                sent.remove(key);
+            }
+        }
+
+        private void readDeadLetters() {
+            try (KafkaConsumer<String, byte[]> c = consumer("demo-dlq", new StringDeserializer())) {
+                c.subscribe(List.of("frames.dlq"));
+                while (!stop.get()) {
+                    for (final ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        dlqRecords.incrementAndGet();
+                        try {
+                            final var env = AvroSerdes.frameEnvelope().deserializer().deserialize("frames.dlq",
+                                r.value());
+                            final Sent s = sent.remove(env.getCameraId() + "/" + env.getSequence());
+                            if (s != null) {
+                                dlqFrames.addAndGet(s.remaining().get());
+                            }
+                        } catch (final RuntimeException e) {
+                            // not one of ours
+                        }
+                    }
+                }
+            }
+        }
+
+        private <K> KafkaConsumer<K, byte[]> consumer(final String group,
+                                                      final org.apache.kafka.common.serialization.Deserializer<K> kd) {
+            return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 << 20), kd, new ByteArrayDeserializer());
+        }
+
+        private void progress(final long start) {
+            final double t = (System.nanoTime() - start) / 1e9;
+            out.printf("[%5.1fs] frames in %d, out %d, detections %d, dlq %d, %.1f fps, latency p50 %.0f ms p99 %.0f "
+                    + "ms%n", t, framesSent.get(), framesDone.get(), detections.get(), dlqRecords.get(),
+                framesDone.get() / t, latency.percentile(50), latency.percentile(99));
+        }
+    }
+}

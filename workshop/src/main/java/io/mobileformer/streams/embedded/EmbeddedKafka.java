@@ -1,0 +1,201 @@
+package io.mobileformer.streams.embedded;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real single-node Kafka (KRaft, broker and controller in one process) started in this JVM, for the demo and the
+ * integration tests. Not a mock: it is {@code kafka.server.KafkaRaftServer} from {@code kafka_2.13}, formatted with
+ * {@code StorageTool} like a production node.
+ *
+ * <p>Settings a single node needs: every internal topic at replication factor 1 and min ISR 1 (otherwise exactly-once
+ * Kafka Streams waits in REBALANCING forever, with no error), few partitions for the internal topics (fast start), and
+ * large message limits (video segments).
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+    private final Path dir;
+    private final boolean deleteOnClose;
+    private final int brokerPort;
+    private final KafkaRaftServer server;
+    private boolean closed;
+
+    private EmbeddedKafka(final Path dir, final boolean deleteOnClose, final int brokerPort,
+                          final KafkaRaftServer server) {
+        this.dir = dir;
+        this.deleteOnClose = deleteOnClose;
+        this.brokerPort = brokerPort;
+        this.server = server;
+    }
+
+    /** Starts a broker with its data in a fresh temporary directory, deleted on close. */
+    public static EmbeddedKafka start() throws IOException {
+        return start(Files.createTempDirectory("mfs-kafka-"), true);
+    }
+
+    public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose) throws IOException {
+        final int brokerPort = freePort();
+        final int controllerPort = freePort();
+        final Path logs = dir.resolve("logs");
+        Files.createDirectories(logs);
+        final Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", logs.toString());
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "4");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+        p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        p.put("replica.fetch.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        final Path cfgFile = dir.resolve("server.properties");
+        try (OutputStream out = Files.newOutputStream(cfgFile)) {
+            p.store(out, "mobileformer-streams embedded broker");
+        }
+        format(cfgFile);
+        final KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
+        server.startup();
+        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, brokerPort, server);
+        k.awaitReady();
+        return k;
+    }
+
+    private static void format(final Path cfgFile) throws IOException {
+        final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        final int rc;
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
+                cfgFile.toString(), "--ignore-formatted"}, ps);
+        }
+        if (rc != 0) {
+            throw new IOException("formatting the embedded broker's storage failed (" + rc + "): " + buf);
+        }
+    }
+
+    private void awaitReady() throws IOException {
+        try (Admin admin = admin()) {
+            admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+        } catch (final Exception e) {
+            close();
+            throw new IOException("embedded broker did not become ready: " + e.getMessage(), e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    /** Creates topics (ignoring ones that exist) with large message limits. */
+    public void createTopics(final int partitions, final String... names) {
+        try (Admin admin = admin()) {
+            final List<NewTopic> topics = Stream.of(names).map(n -> new NewTopic(n, partitions, (short) 1)
+                .configs(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES)))).toList();
+            for (final var f : admin.createTopics(topics).values().values()) {
+                try {
+                    f.get(30, TimeUnit.SECONDS);
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            awaitLeaders(admin, List.of(names));
+        } catch (final Exception e) {
+            throw new IllegalStateException("creating topics failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader. Creation returns before the broker leads the new
+     * partitions; a producer that writes at once gets NOT_LEADER_OR_FOLLOWER, and on a loaded machine its idempotent
+     * retries were seen to end in OUT_OF_ORDER_SEQUENCE until the delivery timeout dropped the records.
+     */
+    private static void awaitLeaders(final Admin admin, final List<String> names) throws Exception {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            final boolean led = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            if (led) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no leader for every partition of " + names + " after 30 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.shutdown();
+        server.awaitShutdown();
+        if (deleteOnClose) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(f -> {
+                    try {
+                        Files.deleteIfExists(f);
+                    } catch (final IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (final IOException | UncheckedIOException e) {
+                // a leftover temp dir is not worth failing shutdown for
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+}

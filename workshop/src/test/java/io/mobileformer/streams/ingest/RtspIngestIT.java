@@ -1,0 +1,374 @@
+package io.mobileformer.streams.ingest;
+
+import io.mobileformer.streams.avro.AvroSerdes;
+import io.mobileformer.streams.avro.FrameEnvelope;
+import io.mobileformer.streams.decode.DecodedFrame;
+import io.mobileformer.streams.decode.FrameDecoder;
+import io.mobileformer.streams.decode.FrameStream;
+import io.mobileformer.streams.decode.Preprocessor;
+import io.mobileformer.streams.embedded.EmbeddedKafka;
+import io.mobileformer.streams.media.Sampling;
+import io.mobileformer.streams.model.ResizeMode;
+import io.mobileformer.streams.testing.H264Clip;
+import io.mobileformer.streams.testing.RtspTestServer.Behaviour;
+import io.mobileformer.streams.testing.RtspTestServer;
+import io.mobileformer.streams.testing.SharedKafka;
+import io.mobileformer.streams.topology.PipelineConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import javax.management.ObjectName;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Real RTSP on loopback, real FFmpeg client, real Kafka: cameras die, hang, freeze and come back, and the records keep
+ * landing. Servers are {@link RtspTestServer}s in this JVM, so the test needs no ffmpeg binary.
+ */
+class RtspIngestIT {
+    private static final String PASSWORD = "Camera-Pa55word";
+    private static H264Clip clip;
+
+    private final PrintStream originalErr = System.err;
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void makeClip() throws Exception {
+        // 3 s at 15 fps with a key frame every second: 1 s segments
+        clip = H264Clip.make(45, 320, 240, 15, 15);
+    }
+
+    @BeforeEach
+    void captureStderr() {
+        kafka = SharedKafka.get();
+        // everything logged (slf4j-simple writes to System.err) is kept to check for credentials
+        System.setErr(new PrintStream(new Tee(originalErr, stderr), true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        System.setErr(originalErr);
+    }
+
+    private <T extends AutoCloseable> T track(final T resource) {
+        open.add(resource);
+        return resource;
+    }
+
+    private Map<String, String> config(final String topic) {
+        final Map<String, String> m = new HashMap<>();
+        m.put("bootstrap.servers", kafka.bootstrapServers());
+        m.put("topic", topic);
+        m.put("segment.ms", "1000");
+        m.put("source.io-timeout-ms", "1500");
+        m.put("source.stall-timeout-ms", "3000");
+        m.put("source.backoff.base-ms", "200");
+        m.put("source.backoff.max-ms", "800");
+        m.put("sequence.origin", "zero");
+        m.put("health.log-interval-ms", "1000");
+        return m;
+    }
+
+    private String topic() throws Exception {
+        final String t = "ingest-" + UUID.randomUUID();
+        kafka.createTopics(1, t);
+        return t;
+    }
+
+    @Test
+    void recoversAfterTheServerIsKilledAndRestartedWhileAnotherCameraKeepsFlowing() throws Exception {
+        final RtspTestServer a = track(RtspTestServer.start(0, clip, Behaviour.SERVE, "viewer", PASSWORD));
+        final RtspTestServer b = track(RtspTestServer.start(0, clip, Behaviour.SERVE, null, null));
+        final String topic = topic();
+        final Map<String, String> props = config(topic);
+        props.put("cameras", "a,b");
+        props.put("camera.a.url", a.url("viewer:" + PASSWORD));
+        props.put("camera.b.url", b.url(null));
+        final Collector records = track(new Collector(kafka.bootstrapServers(), topic));
+        final Ingest ingest = track(Ingest.start(IngestConfig.of(props)));
+
+        await(Duration.ofSeconds(30), () -> records.of("a").size() >= 3 && records.of("b").size() >= 3,
+            "both cameras publish", ingest);
+
+        final int aBeforeKill = records.of("a").size();
+        final Instant killed = Instant.now();
+        a.close();
+        await(Duration.ofSeconds(15), () -> ingest.health("a").state() == CameraHealth.State.RECONNECTING,
+            "camera a notices its server died", ingest);
+        final int bAtKill = records.of("b").size();
+        await(Duration.ofSeconds(15), () -> records.of("b").size() >= bAtKill + 3,
+            "camera b keeps flowing while a is down", ingest);
+        assertTrue(ingest.health("a").state() != CameraHealth.State.CONNECTED, "a cannot be connected: no server");
+        assertTrue(ingest.health("a").reconnects() >= 2, "refused reconnects are counted: " + ingest.snapshots());
+        // the segment a held when its server died is published (it starts with a key frame), nothing more
+        final int aWhileDown = records.of("a").size();
+        assertTrue(aWhileDown <= aBeforeKill + 2, aBeforeKill + " -> " + aWhileDown);
+
+        final Instant restarted = Instant.now();
+        final RtspTestServer a2 = track(RtspTestServer.start(a.port(), clip, Behaviour.SERVE, "viewer", PASSWORD));
+        await(Duration.ofSeconds(30), () -> records.of("a").size() >= aWhileDown + 3,
+            "camera a recovers after its server restarts", ingest);
+        assertEquals(CameraHealth.State.CONNECTED, ingest.health("a").state());
+        assertTrue(a2.plays() >= 1);
+        assertTrue(records.of("b").stream().filter(e -> e.getCaptureTime().isAfter(killed)
+            && e.getCaptureTime().isBefore(restarted)).count() >= 2, "b published while a was down");
+        assertTrue(records.of("a").stream().anyMatch(e -> e.getCaptureTime().isAfter(restarted)));
+
+        final Object jmxReconnects = ManagementFactory.getPlatformMBeanServer().getAttribute(
+            new ObjectName("mobileformer.ingest:type=camera-health,camera=a"), "reconnect-total");
+        assertTrue(((Number) jmxReconnects).longValue() >= 2, "JMX reports reconnects: " + jmxReconnects);
+
+        ingest.close();
+        final Map<String, List<FrameEnvelope>> all = Map.of("a", records.of("a"), "b", records.of("b"));
+        for (final Map.Entry<String, List<FrameEnvelope>> e : all.entrySet()) {
+            assertSequencesContiguous(e.getKey(), e.getValue());
+            for (final FrameEnvelope env : e.getValue()) {
+                assertEquals("video/mp2t", env.getContentType());
+                assertEquals(320, env.getWidth());
+                final List<DecodedFrame> frames = decode(env);
+                assertTrue(frames.size() >= 1 && frames.size() <= 30, frames.size() + " frames");
+                assertTrue(frames.get(0).keyFrame(), "every segment starts with a key frame");
+            }
+        }
+        // whole segments between the first and the last: one 1 s GOP each
+        final List<FrameEnvelope> b1 = records.of("b");
+        assertEquals(15, decode(b1.get(1)).size());
+
+        final String log = stderr.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("health camera=a state="), "periodic health line is logged");
+        assertFalse(log.contains(PASSWORD), "the camera password never reaches a log");
+        assertFalse(ingest.snapshots().toString().contains(PASSWORD));
+        assertTrue(log.contains("rtsp://***@127.0.0.1:" + a.port()), "the source is logged, masked");
+    }
+
+    @Test
+    void hangingFrozenNoisyAndUnauthorizedCamerasNeitherBlockOthersNorHangThemselves() throws Exception {
+        final RtspTestServer ok = track(RtspTestServer.start(0, clip, Behaviour.SERVE, null, null));
+        final RtspTestServer silent = track(RtspTestServer.start(0, clip, Behaviour.SILENT, null, null));
+        final RtspTestServer frozen = track(RtspTestServer.start(0, clip, Behaviour.SERVE, null, null));
+        final RtspTestServer noisy = track(RtspTestServer.start(0, clip, Behaviour.SERVE, null, null));
+        final RtspTestServer locked = track(RtspTestServer.start(0, clip, Behaviour.SERVE, "admin", PASSWORD));
+        final String topic = topic();
+        final Map<String, String> props = config(topic);
+        props.put("cameras", "ok,silent,frozen,noisy,locked");
+        props.put("camera.ok.url", ok.url(null));
+        props.put("camera.silent.url", silent.url(null));
+        props.put("camera.frozen.url", frozen.url(null));
+        props.put("camera.noisy.url", noisy.url(null));
+        props.put("camera.locked.url", locked.url("admin:Wrong-" + PASSWORD));
+        final Collector records = track(new Collector(kafka.bootstrapServers(), topic));
+        final Ingest ingest = track(Ingest.start(IngestConfig.of(props)));
+
+        await(Duration.ofSeconds(30), () -> records.of("ok").size() >= 2 && records.of("frozen").size() >= 2
+                && records.of("noisy").size() >= 2, "working cameras publish while one hangs and one is refused",
+            ingest);
+        // the silent camera accepts TCP and never answers: every open gives up after the socket timeout
+        await(Duration.ofSeconds(20), () -> ingest.health("silent").reconnects() >= 2,
+            "a hung camera's open times out and is retried", ingest);
+        assertEquals(0, records.of("silent").size());
+        assertTrue(ingest.health("silent").state() != CameraHealth.State.CONNECTED);
+
+        // frozen: the connection goes quiet (socket timeout); noisy: bytes keep coming but no video (stall guard)
+        final long frozenReconnects = ingest.health("frozen").reconnects();
+        final long noisyReconnects = ingest.health("noisy").reconnects();
+        frozen.video(RtspTestServer.Video.FROZEN);
+        noisy.video(RtspTestServer.Video.NOISE);
+        final int okAtFreeze = records.of("ok").size();
+        await(Duration.ofSeconds(20), () -> ingest.health("frozen").reconnects() > frozenReconnects
+                && ingest.health("noisy").reconnects() > noisyReconnects,
+            "cameras that stop sending video are dropped and reconnected", ingest);
+        assertTrue(ingest.health("noisy").lastError().contains("source.stall-timeout-ms"),
+            ingest.health("noisy").lastError());
+        await(Duration.ofSeconds(20), () -> records.of("ok").size() >= okAtFreeze + 2,
+            "the working camera keeps flowing", ingest);
+        final int frozenAtThaw = records.of("frozen").size();
+        final int noisyAtThaw = records.of("noisy").size();
+        frozen.video(RtspTestServer.Video.FLOWING);
+        noisy.video(RtspTestServer.Video.FLOWING);
+        await(Duration.ofSeconds(30), () -> records.of("frozen").size() >= frozenAtThaw + 2
+                && records.of("noisy").size() >= noisyAtThaw + 2,
+            "both recover once video comes back", ingest);
+
+        await(Duration.ofSeconds(20), () -> ingest.health("locked").reconnects() >= 2,
+            "a refused login is retried with backoff", ingest);
+        final String lockedError = ingest.health("locked").lastError();
+        assertTrue(lockedError.contains("401"), lockedError);
+        assertTrue(lockedError.contains("rtsp://***@127.0.0.1"), lockedError);
+
+        ingest.close();
+        for (final CameraHealth.Snapshot s : ingest.snapshots()) {
+            assertEquals(CameraHealth.State.STOPPED, s.state(), s.logLine());
+        }
+        for (final String camera : List.of("ok", "frozen", "noisy")) {
+            assertSequencesContiguous(camera, records.of(camera));
+        }
+        final String log = stderr.toString(StandardCharsets.UTF_8);
+        assertFalse(log.contains(PASSWORD), "neither password reaches a log");
+        assertTrue(log.contains("camera silent:"), "the hung camera's failures are logged");
+    }
+
+    @Test
+    void jpegModeSamplesFramesAtTheConfiguredRate() throws Exception {
+        final RtspTestServer cam = track(RtspTestServer.start(0, clip, Behaviour.SERVE, null, null));
+        final String topic = topic();
+        final Map<String, String> props = config(topic);
+        props.put("cameras", "snap");
+        props.put("camera.snap.url", cam.url(null));
+        props.put("camera.snap.mode", "jpeg");
+        props.put("jpeg.fps", "2");
+        final Collector records = track(new Collector(kafka.bootstrapServers(), topic));
+        final Ingest ingest = track(Ingest.start(IngestConfig.of(props)));
+        await(Duration.ofSeconds(30), () -> records.of("snap").size() >= 6, "JPEGs are published", ingest);
+        ingest.close();
+        final List<FrameEnvelope> jpegs = records.of("snap");
+        assertSequencesContiguous("snap", jpegs);
+        for (int i = 0; i < jpegs.size(); i++) {
+            final FrameEnvelope e = jpegs.get(i);
+            assertEquals("image/jpeg", e.getContentType());
+            final List<DecodedFrame> frames = decode(e);
+            assertEquals(1, frames.size());
+            assertEquals(320, frames.get(0).geometry().srcW());
+            assertEquals(240, frames.get(0).geometry().srcH());
+            if (i > 0) {
+                // 2 fps from a 15 fps stream: the first frame at or after each 500 ms of presentation time
+                final long gapMs = Duration.between(jpegs.get(i - 1).getCaptureTime(), e.getCaptureTime()).toMillis();
+                assertTrue(gapMs >= 400 && gapMs <= 600, "gap " + gapMs + " ms between JPEGs " + (i - 1) + "/" + i);
+            }
+        }
+    }
+
+    private static List<DecodedFrame> decode(final FrameEnvelope env) throws Exception {
+        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+            new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
+        final byte[] payload = new byte[env.getPayload().remaining()];
+        env.getPayload().duplicate().get(payload);
+        final List<DecodedFrame> frames = new ArrayList<>();
+        try (FrameStream s = d.open(payload, env.getContentType())) {
+            DecodedFrame f;
+            while ((f = s.next()) != null) {
+                frames.add(f);
+            }
+        }
+        return frames;
+    }
+
+    private static void assertSequencesContiguous(final String camera, final List<FrameEnvelope> records) {
+        for (int i = 0; i < records.size(); i++) {
+            assertEquals(i, records.get(i).getSequence(), camera + ": per-camera sequence, no gap, no duplicate");
+            if (i > 0) {
+                assertFalse(records.get(i).getCaptureTime().isBefore(records.get(i - 1).getCaptureTime()),
+                    camera + ": capture times never go back");
+            }
+        }
+    }
+
+    /** Waits for a condition, polling; fails with the cameras' health when it does not come. */
+    private static void await(final Duration timeout, final BooleanSupplier condition, final String what,
+                              final Ingest ingest) throws InterruptedException {
+        final long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting until " + what + "; health: " + ingest.snapshots());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Reads the topic continuously in the background, grouping records by key (camera id). */
+    static final class Collector implements AutoCloseable {
+        private final Map<String, List<FrameEnvelope>> byCamera = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Thread thread;
+        private volatile boolean stop;
+
+        Collector(final String bootstrap, final String topic) {
+            thread = new Thread(() -> {
+                try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.GROUP_ID_CONFIG, "collector-" + UUID.randomUUID(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 << 20), new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
+                    c.subscribe(List.of(topic));
+                    while (!stop) {
+                        for (final ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                            final FrameEnvelope e = AvroSerdes.frameEnvelope().deserializer().deserialize(topic,
+                                r.value());
+                            assertEquals(r.key(), e.getCameraId(), "keyed by camera id");
+                            byCamera.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(e);
+                        }
+                    }
+                }
+            }, "collector-" + topic);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        List<FrameEnvelope> of(final String camera) {
+            return byCamera.getOrDefault(camera, List.of());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(5000);
+        }
+    }
+
+    /** Writes to two streams. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        Tee(final OutputStream a, final OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public synchronized void write(final int c) throws java.io.IOException {
+            a.write(c);
+            b.write(c);
+        }
+
+        @Override
+        public synchronized void write(final byte[] buf, final int off, final int len) throws java.io.IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            a.flush();
+            b.flush();
+        }
+    }
+}
