@@ -1,8 +1,8 @@
 package io.mobileformer.streams.clip;
 
+import io.mobileformer.streams.media.FfmpegLog;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
@@ -42,6 +42,7 @@ public final class ClipSegments {
     }
 
     public static Clip cut(final Path file, final int minFrames) throws IOException {
+        FfmpegLog.install();    // FFmpeg's own log goes to the JVM's logger, not to the console
         final List<Segment> segments = new ArrayList<>();
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile())) {
             g.start();
@@ -105,9 +106,11 @@ public final class ClipSegments {
 
     /** Packed RGB24 pixels of the given frames of a clip (for drawing what the pipeline found). */
     public static Map<Integer, byte[]> rgb(final Path file, final Set<Integer> frames) throws IOException {
+        FfmpegLog.install();
         final Map<Integer, byte[]> out = new HashMap<>();
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile())) {
-            g.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+            // the grabber's default output is packed BGR24 (asking for RGB24 also offers the demuxer a pixel_format
+            // option it rejects, noisily); B and R are swapped while copying
             g.start();
             Frame f;
             int index = 0;
@@ -120,6 +123,11 @@ public final class ClipSegments {
                     for (int y = 0; y < h; y++) {
                         b.position(y * f.imageStride);
                         b.get(rgb, y * w * 3, w * 3);
+                    }
+                    for (int i = 0; i < rgb.length; i += 3) {
+                        final byte blue = rgb[i];
+                        rgb[i] = rgb[i + 2];
+                        rgb[i + 2] = blue;
                     }
                     out.put(index, rgb);
                 }
