@@ -3,9 +3,11 @@ package io.mobileformer.streams.cli;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.embedded.EmbeddedKafka;
+import io.mobileformer.streams.eval.ClipTruth;
 import io.mobileformer.streams.eval.MeanAveragePrecision;
 import io.mobileformer.streams.metrics.Latencies;
 import io.mobileformer.streams.model.Detection;
+import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.synthetic.SyntheticScene;
@@ -33,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -81,8 +84,21 @@ final class DemoCommand implements Callable<Integer> {
         description = "Where annotated PNGs go.")
     private Path outDir;
     @Option(names = "--pngs", defaultValue = "6",
-        description = "Annotated frames written.")
+        description = "Annotated frames written per kind of camera.")
     private int pngs;
+    @Option(names = "--real", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "Also run the real camera: a recorded clip of pedestrians through the people detector, scored "
+            + "against checked truth (real_map50).")
+    private boolean real;
+    @Option(names = "--real-model", defaultValue = "models/people.onnx", paramLabel = "FILE",
+        description = "Model of the real camera's pipeline.")
+    private Path realModel;
+    @Option(names = "--real-clip", defaultValue = "samples/vtest-tail.ts", paramLabel = "FILE",
+        description = "Clip the real camera plays, looping (MPEG-TS/MP4/MKV, starting with a key frame).")
+    private Path realClip;
+    @Option(names = "--real-truth", defaultValue = "samples/vtest-tail.truth.json", paramLabel = "FILE",
+        description = "COCO truth of the clip's frames (frame_index from the clip's first frame).")
+    private Path realTruth;
     @Spec
     private CommandSpec spec;
 
@@ -102,36 +118,76 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf("mobileformer-streams demo: %d camera(s) %dx%d at %.0f fps for %d s, model %s%n", cameras, width,
             height, fps, seconds, model);
+        if (real) {
+            for (final Path p : List.of(realModel, realClip, realTruth)) {
+                if (!Files.isRegularFile(p)) {
+                    out.println("ERROR: " + p + " not found (run from the repository root, or pass --no-real)");
+                    return 2;
+                }
+            }
+        }
         final long t0 = System.nanoTime();
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             out.printf("embedded Kafka (KRaft) at %s after %.1f s%n", kafka.bootstrapServers(),
                 (System.nanoTime() - t0) / 1e9);
             kafka.createTopics(cameras, "frames");
-            try (DetectionApp app = DetectionApp.start(Map.ofEntries(
-                Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-demo"),
-                Map.entry(PipelineConfig.MODEL_PATH, model.toString()),
-                Map.entry(PipelineConfig.ENGINE, engine),
-                Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
-                Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
-                Map.entry(PipelineConfig.TOPICS_PARTITIONS, Integer.toString(cameras)),
-                Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
-                    Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
-                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-demo-state").toString())))) {
-                if (!app.awaitRunning(Duration.ofSeconds(90))) {
-                    out.println("ERROR: Kafka Streams did not reach RUNNING (state " + app.state() + ")");
-                    return 1;
+            final String state = Files.createTempDirectory("mfs-demo-state").toString();
+            try (DetectionApp app = DetectionApp.start(pipeline("mfs-demo", kafka, model, cameras, state,
+                    Map.of()));
+                 DetectionApp realApp = real ? DetectionApp.start(pipeline("mfs-demo-real", kafka, realModel, 1, state,
+                     Map.of(PipelineConfig.INPUT_TOPIC, REAL_TOPIC, PipelineConfig.OUTPUT_TOPIC, REAL_TOPIC_OUT,
+                         PipelineConfig.DLQ_TOPIC, REAL_TOPIC_DLQ, PipelineConfig.DROPPED_TOPIC,
+                         REAL_TOPIC + ".dropped",
+                         // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
+                         PipelineConfig.SCORE_THRESHOLD, "0.05"))) : null) {
+                for (final DetectionApp a : real ? List.of(app, realApp) : List.of(app)) {
+                    if (!a.awaitRunning(Duration.ofSeconds(90))) {
+                        out.println("ERROR: Kafka Streams did not reach RUNNING (state " + a.state() + ")");
+                        return 1;
+                    }
+                    out.printf("pipeline RUNNING after %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, a.contract());
                 }
-                out.printf("pipeline RUNNING after %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, app.contract());
-                return new DemoRun(kafka, app, cameras, fps, width, height, seconds, pngs, outDir, out).run();
+                DemoClipCamera clipCamera = null;
+                if (real) {
+                    final ModelContract people = ModelContract.load(realModel);
+                    clipCamera = new DemoClipCamera(kafka.bootstrapServers(), REAL_TOPIC, REAL_TOPIC_OUT,
+                        REAL_TOPIC_DLQ, realClip, ClipTruth.read(realTruth, people.labels()), people.labels().size(),
+                        outDir, pngs, out);
+                    out.println(clipCamera.describe());
+                }
+                return new DemoRun(kafka, app, clipCamera, cameras, fps, width, height, seconds, pngs, outDir, out)
+                    .run();
             }
         }
+    }
+
+    static final String REAL_TOPIC = "frames.real";
+    static final String REAL_TOPIC_OUT = "detections.real";
+    static final String REAL_TOPIC_DLQ = "frames.real.dlq";
+
+    /** The settings of one of the demo's pipelines; {@code extra} names its topics when they are not the defaults. */
+    private Map<String, String> pipeline(final String applicationId, final EmbeddedKafka kafka, final Path modelFile,
+                                         final int partitions, final String stateDir, final Map<String, String> extra) {
+        final Map<String, String> m = new HashMap<>(Map.ofEntries(
+            Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+            Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, applicationId),
+            Map.entry(PipelineConfig.MODEL_PATH, modelFile.toString()),
+            Map.entry(PipelineConfig.ENGINE, engine),
+            Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
+            Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
+            Map.entry(PipelineConfig.TOPICS_PARTITIONS, Integer.toString(partitions)),
+            Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                Integer.toString(Runtime.getRuntime().availableProcessors() + 1)),
+            Map.entry(StreamsConfig.STATE_DIR_CONFIG, stateDir)));
+        m.putAll(extra);
+        return m;
     }
 
     /** One demo run: cameras, consumers, progress and summary. */
     private static final class DemoRun {
         private final EmbeddedKafka kafka;
         private final DetectionApp app;
+        private final DemoClipCamera clipCamera;
         private final int cameras;
         private final double fps;
         private final int width;
@@ -152,11 +208,12 @@ final class DemoCommand implements Callable<Integer> {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Map<String, String> engines = new ConcurrentHashMap<>();
 
-        DemoRun(final EmbeddedKafka kafka, final DetectionApp app, final int cameras, final double fps,
-                final int width, final int height, final int seconds, final int pngs, final Path outDir,
-                final PrintWriter out) {
+        DemoRun(final EmbeddedKafka kafka, final DetectionApp app, final DemoClipCamera clipCamera, final int cameras,
+                final double fps, final int width, final int height, final int seconds, final int pngs,
+                final Path outDir, final PrintWriter out) {
             this.kafka = kafka;
             this.app = app;
+            this.clipCamera = clipCamera;
             this.cameras = cameras;
             this.fps = fps;
             this.width = width;
@@ -172,6 +229,12 @@ final class DemoCommand implements Callable<Integer> {
             final Thread dlqReader = new Thread(this::readDeadLetters, "demo-dlq");
             detectionsReader.start();
             dlqReader.start();
+            final List<Thread> readers = new ArrayList<>(List.of(detectionsReader, dlqReader));
+            if (clipCamera != null) {
+                readers.add(new Thread(() -> clipCamera.readDetections(stop), "demo-real-detections"));
+                readers.add(new Thread(() -> clipCamera.readDeadLetters(stop), "demo-real-dlq"));
+                readers.subList(2, 4).forEach(Thread::start);
+            }
             final List<Thread> cams = new ArrayList<>();
             final long start = System.nanoTime();
             final long deadline = start + seconds * 1_000_000_000L;
@@ -183,6 +246,11 @@ final class DemoCommand implements Callable<Integer> {
                 for (int c = 0; c < cameras; c++) {
                     final int cam = c;
                     final Thread t = new Thread(() -> camera(cam, producer, deadline), "demo-camera-" + c);
+                    t.start();
+                    cams.add(t);
+                }
+                if (clipCamera != null) {
+                    final Thread t = new Thread(() -> clipCamera.publish(producer, deadline, stop), "demo-real-camera");
                     t.start();
                     cams.add(t);
                 }
@@ -199,16 +267,20 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             final long drainEnd = System.nanoTime() + 90_000_000_000L;
-            while (framesDone.get() + dlqFrames.get() < framesSent.get() && System.nanoTime() < drainEnd) {
+            while ((framesDone.get() + dlqFrames.get() < framesSent.get()
+                || clipCamera != null && clipCamera.framesAccounted() < clipCamera.framesSent())
+                && System.nanoTime() < drainEnd) {
                 Thread.sleep(200);
             }
             final double elapsed = (System.nanoTime() - start) / 1e9;
             stop.set(true);
-            detectionsReader.join();
-            dlqReader.join();
+            for (final Thread t : readers) {
+                t.join();
+            }
             progress(start);
             out.println();
-            final long lost = framesSent.get() - framesDone.get() - dlqFrames.get();
+            final long lost = framesSent.get() - framesDone.get() - dlqFrames.get()
+                + (clipCamera == null ? 0 : clipCamera.framesSent() - clipCamera.framesAccounted());
             if (lost != 0) {
                 out.printf("WARNING: %d frame(s) sent but not accounted for after the drain timeout%n", lost);
             }
@@ -218,10 +290,19 @@ final class DemoCommand implements Callable<Integer> {
             synchronized (map) {
                 map50 = map.map50();
             }
-            out.printf("SUMMARY frames=%d detections=%d dlq=%d fps=%.1f p50_ms=%.0f p99_ms=%.0f map50=%.3f%n",
+            String realPart = "";
+            if (clipCamera != null) {
+                out.printf("real camera: frames=%d detections=%d dlq=%d p50_ms=%.0f p99_ms=%.0f, %d labelled frames "
+                        + "scored%n", clipCamera.framesDone(), clipCamera.detections(), clipCamera.deadLetters(),
+                    clipCamera.latency().percentile(50), clipCamera.latency().percentile(99),
+                    clipCamera.scoredFrames());
+                realPart = String.format(" real_frames=%d real_map50=%.3f", clipCamera.framesDone(),
+                    clipCamera.map50());
+            }
+            out.printf("SUMMARY frames=%d detections=%d dlq=%d fps=%.1f p50_ms=%.0f p99_ms=%.0f map50=%.3f%s%n",
                 framesDone.get(), detections.get(), dlqRecords.get(), framesDone.get() / elapsed,
-                latency.percentile(50), latency.percentile(99), map50);
-            return framesDone.get() > 0 && lost == 0 ? 0 : 1;
+                latency.percentile(50), latency.percentile(99), map50, realPart);
+            return framesDone.get() > 0 && lost == 0 && (clipCamera == null || clipCamera.framesDone() > 0) ? 0 : 1;
         }
 
         private void camera(final int cam, final KafkaProducer<String, byte[]> producer, final long deadline) {
@@ -331,8 +412,10 @@ final class DemoCommand implements Callable<Integer> {
         private void progress(final long start) {
             final double t = (System.nanoTime() - start) / 1e9;
             out.printf("[%5.1fs] frames in %d, out %d, detections %d, dlq %d, %.1f fps, latency p50 %.0f ms p99 %.0f "
-                    + "ms%n", t, framesSent.get(), framesDone.get(), detections.get(), dlqRecords.get(),
-                framesDone.get() / t, latency.percentile(50), latency.percentile(99));
+                    + "ms%s%n", t, framesSent.get(), framesDone.get(), detections.get(), dlqRecords.get(),
+                framesDone.get() / t, latency.percentile(50), latency.percentile(99), clipCamera == null ? ""
+                    : String.format("; real camera in %d, out %d, p50 %.0f ms", clipCamera.framesSent(),
+                    clipCamera.framesDone(), clipCamera.latency().percentile(50)));
         }
     }
 }

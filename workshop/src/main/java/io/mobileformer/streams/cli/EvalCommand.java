@@ -30,11 +30,12 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ./mfs eval --model m.onnx --clip clip.ts --truth truth.json}: decodes every frame of a clip through the
- * plugin's own decode and preprocessing path, detects, and scores against the ground truth. Prints
- * {@code map50=<x> map50_95=<x>}.
+ * plugin's own decode and preprocessing path, detects, and scores the frames the truth labels (COCO JSON, or a
+ * synthetic clip's truth file; see {@link ClipTruth}). Prints {@code map50=<x> map50_95=<x>}.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-    description = "mAP of a model on a clip with ground truth (training/synthetic.py writes both).")
+    description = "mAP of a model on a clip with ground truth: COCO JSON (images with frame_index or file_name "
+        + "'clip#N', iscrowd/ignore regions), or a synthetic clip's truth (training/synthetic.py writes both).")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE",
         required = true, description = "ONNX model.")
@@ -43,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
         required = true, description = "Video clip (.ts, .mp4, .mkv) or image.")
     private Path clip;
     @Option(names = "--truth", paramLabel = "FILE",
-        required = true, description = "Ground truth JSON (training/synthetic.py writes it with the clip).")
+        required = true, description = "Ground truth: COCO detection JSON, or training/synthetic.py's clip truth.")
     private Path truthFile;
     @Option(names = "--engine", defaultValue = "cpu",
         description = "auto, cuda, cpu or java.")
@@ -64,13 +65,14 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
         final ModelContract contract = ModelContract.load(model);
-        final ClipTruth truth = ClipTruth.read(truthFile);
+        final ClipTruth truth = ClipTruth.read(truthFile, contract.labels());
         final String type = contentType(clip);
         final byte[] payload = Files.readAllBytes(clip);
         final FrameDecoder decoder = new FrameDecoder(new DecodeLimits(Integer.MAX_VALUE - 8, 8192L * 8192,
             1_000_000, Long.MAX_VALUE / 4), Sampling.all(), new Preprocessor(contract));
         final MeanAveragePrecision map = new MeanAveragePrecision(contract.labels().size());
-                final String engineName;
+        final String engineName;
+        int decoded = 0;
         try (InlineBatcher det = new InlineBatcher(new Detector(contract, EngineFactory.create(
             contract.path(), new EngineFactory.Settings(engine, threads,
                 OrtEngine.Cuda.defaults())), (float) threshold, 100), batch);
@@ -79,6 +81,7 @@ final class EvalCommand implements Callable<Integer> {
             DecodedFrame f;
             String used = "";
             while ((f = s.next()) != null) {
+                decoded++;
                 pending.add(f);
                 if (pending.size() == batch) {
                     used = score(det, pending, truth, map);
@@ -90,11 +93,11 @@ final class EvalCommand implements Callable<Integer> {
             engineName = used;
         }
         if (map.frames() != truth.frames().size()) {
-            out.printf("WARNING: the clip decoded to %d frames but the truth has %d%n", map.frames(),
-                truth.frames().size());
+            out.printf("WARNING: the truth labels %d frames but only %d of them are among the clip's %d decoded "
+                + "frames%n", truth.frames().size(), map.frames(), decoded);
         }
-        out.printf(Locale.ROOT, "frames=%d engine=%s map50=%.4f map50_95=%.4f%n", map.frames(), engineName,
-            map.map50(), map.map50to95());
+        out.printf(Locale.ROOT, "frames=%d scored=%d engine=%s map50=%.4f map50_95=%.4f%n", decoded, map.frames(),
+            engineName, map.map50(), map.map50to95());
         return 0;
     }
 
@@ -103,9 +106,9 @@ final class EvalCommand implements Callable<Integer> {
         final List<FrameResult> results = det.detect(frames);
         String engine = "";
         for (int i = 0; i < frames.size(); i++) {
-            final int idx = frames.get(i).index();
-            if (idx < truth.frames().size()) {
-                map.add(results.get(i).detections(), truth.frames().get(idx));
+            final ClipTruth.FrameTruth t = truth.frame(frames.get(i).index());
+            if (t != null) {
+                map.add(results.get(i).detections(), t);
             }
             engine = results.get(i).engine();
         }
