@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 
 import java.io.ByteArrayOutputStream;
@@ -157,10 +158,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static void awaitLeaders(final Admin admin, final List<String> names) throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            final boolean led = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
-                .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-            if (led) {
-                return;
+            try {
+                final boolean led = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                    .stream().allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null
+                        && !p.leader().isEmpty()));
+                if (led) {
+                    return;
+                }
+            } catch (final ExecutionException e) {
+                // the broker's metadata may not know a topic created a moment ago: ask again
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no leader for every partition of " + names + " after 30 s");
