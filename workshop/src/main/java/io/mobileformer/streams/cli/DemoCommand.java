@@ -131,6 +131,10 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("embedded Kafka (KRaft) at %s after %.1f s%n", kafka.bootstrapServers(),
                 (System.nanoTime() - t0) / 1e9);
             kafka.createTopics(cameras, "frames");
+            if (real) {
+                // created before its pipeline subscribes, so no stream thread starts with nothing assigned
+                kafka.createTopics(1, REAL_TOPIC);
+            }
             final String state = Files.createTempDirectory("mfs-demo-state").toString();
             try (DetectionApp app = DetectionApp.start(pipeline("mfs-demo", kafka, model, cameras, state,
                     Map.of()));
