@@ -47,11 +47,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code ./mfs demo}: the whole data path on this machine. An embedded KRaft broker, synthetic cameras publishing
  * H.264 MPEG-TS segments and JPEG stills, the detection topology under exactly-once, and a read_committed consumer
- * that scores every frame against the cameras' ground truth, draws a few, and prints a summary line.
+ * that scores every frame against the cameras' ground truth, draws a few, and prints a summary line; beside them a
+ * real camera ({@link DemoClipCamera}) through its own pipeline with the people model, scored against checked truth.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-    description = "The whole pipeline on this machine: embedded broker, synthetic cameras, the detection topology and "
-        + "a scoring consumer; ends with a SUMMARY line.")
+    description = "The whole pipeline on this machine: embedded broker, synthetic cameras and a real camera (recorded "
+        + "pedestrians, people detector), their detection topologies and scoring consumers; ends with a SUMMARY line.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "30",
         description = "How long the cameras publish.")
