@@ -29,6 +29,7 @@ final class CameraWorker implements Runnable {
     private final int maxAttempts;
     private final EnvelopePublisher publisher;
     private final CameraHealth health;
+    private final CaptureClock clock;
     private long nextSequence;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -50,6 +51,9 @@ final class CameraWorker implements Runnable {
         this.nextSequence = firstSequence;
         this.publisher = publisher;
         this.health = health;
+        // one timeline per camera, kept across reconnects so its times never go back; a file read as fast as
+        // possible has no wall-clock meaning
+        this.clock = source.isFile() && !options.fileRealtime() ? CaptureClock.media() : CaptureClock.live();
     }
 
     @Override
@@ -127,7 +131,8 @@ final class CameraWorker implements Runnable {
      */
     private boolean stream(final CameraConnection c) throws IOException, InterruptedException {
         boolean delivered = false;
-        try (PacketSink sink = sinks.open(c, this::publish)) {
+        clock.connected(c.deliveryDelayMicros());
+        try (PacketSink sink = sinks.open(c, clock, this::publish)) {
             final RealtimePacer pacer = source.isFile() && options.fileRealtime() ? new RealtimePacer() : null;
             IOException lost = null;
             try {
@@ -140,7 +145,7 @@ final class CameraWorker implements Runnable {
                         break;
                     }
                     final long before = sink.skippedPackets();
-                    sink.accept(p, System.currentTimeMillis() * 1000);
+                    sink.accept(p, System.currentTimeMillis() * 1000);     // read now, for the capture clock
                     if (sink.skippedPackets() != before) {
                         health.skipped();
                     }

@@ -87,13 +87,13 @@ public final class Ingest implements AutoCloseable {
         if (config.cameraMode(cameraId).equals("jpeg")) {
             final double fps = config.getDouble(IngestConfig.JPEG_FPS);
             final int quality = config.getInt(IngestConfig.JPEG_QUALITY);
-            return (connection, out) -> new JpegSampler(connection, fps, quality, out);
+            return (connection, clock, out) -> new JpegSampler(connection, fps, quality, clock, out);
         }
         final Segmenter.Container container = Segmenter.Container.of(config.getString(
             IngestConfig.SEGMENT_CONTAINER));
         final long segmentMs = config.getLong(IngestConfig.SEGMENT_MS);
         final int maxBytes = config.getInt(IngestConfig.SEGMENT_MAX_BYTES);
-        return (connection, out) -> new Segmenter(connection, container, segmentMs, maxBytes, out);
+        return (connection, clock, out) -> new Segmenter(connection, container, segmentMs, maxBytes, clock, out);
     }
 
     /** Health of one camera, live. */

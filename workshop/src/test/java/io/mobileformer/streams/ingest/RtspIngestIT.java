@@ -148,6 +148,10 @@ class RtspIngestIT {
         assertTrue(((Number) jmxReconnects).longValue() >= 2, "JMX reports reconnects: " + jmxReconnects);
 
         ingest.close();
+        final long worstA = assertOnTheSourceTimeline("a", records, a, a2);
+        final long worstB = assertOnTheSourceTimeline("b", records, b);
+        System.out.printf("capture clock: worst distance to the source's timeline a=%d us b=%d us over %d+%d "
+            + "records%n", worstA, worstB, records.of("a").size(), records.of("b").size());
         final Map<String, List<FrameEnvelope>> all = Map.of("a", records.of("a"), "b", records.of("b"));
         for (final Map.Entry<String, List<FrameEnvelope>> e : all.entrySet()) {
             assertSequencesContiguous(e.getKey(), e.getValue());
@@ -231,6 +235,8 @@ class RtspIngestIT {
         for (final String camera : List.of("ok", "frozen", "noisy")) {
             assertSequencesContiguous(camera, records.of(camera));
         }
+        assertOnTheSourceTimeline("ok", records, ok);
+        assertOnTheSourceTimeline("frozen", records, frozen);
         final String log = stderr.toString(StandardCharsets.UTF_8);
         assertFalse(log.contains(PASSWORD), "neither password reaches a log");
         assertTrue(log.contains("camera silent:"), "the hung camera's failures are logged");
@@ -263,6 +269,59 @@ class RtspIngestIT {
                 final long gapMs = Duration.between(jpegs.get(i - 1).getCaptureTime(), e.getCaptureTime()).toMillis();
                 assertTrue(gapMs >= 400 && gapMs <= 600, "gap " + gapMs + " ms between JPEGs " + (i - 1) + "/" + i);
             }
+        }
+    }
+
+    /**
+     * The capture-clock rule, end to end: every frame time (captureTime + the frame's offset in its segment) is
+     * strictly increasing per camera and not later than the moment the record was received (so not later than the
+     * wall clock when it was published), and each segment's captureTime (its first frame, a key frame) is within one
+     * frame interval of the moment one of the servers sent a key frame: the source's own timeline.
+     *
+     * @return the largest distance to the source's timeline, microseconds
+     */
+    private static long assertOnTheSourceTimeline(final String camera, final Collector records,
+                                                  final RtspTestServer... servers) throws Exception {
+        final List<Long> keys = new ArrayList<>();
+        for (final RtspTestServer s : servers) {
+            keys.addAll(s.keyFramesSentMicros());
+        }
+        final long frameMicros = Math.round(1e6 / clip.fps());
+        final List<FrameEnvelope> envs = records.of(camera);
+        final List<Long> received = records.receivedMicros(camera);
+        long previous = Long.MIN_VALUE;
+        long worst = 0;
+        final List<String> errors = new ArrayList<>();
+        for (int i = 0; i < envs.size(); i++) {
+            final Instant c = envs.get(i).getCaptureTime();
+            final long capture = c.getEpochSecond() * 1_000_000 + c.getNano() / 1000;
+            for (final DecodedFrame f : decode(envs.get(i))) {
+                final long t = capture + f.ptsMicros();
+                final long prev = previous;
+                final int rec = i;
+                assertTrue(t > previous, () -> camera + ": frame times strictly increase (record " + rec + ", frame "
+                    + f.index() + " at " + t + " after " + prev + "); pts: " + ptsOf(envs.get(rec)));
+                assertTrue(t <= received.get(i), camera + ": frame " + f.index() + " of record " + i + " is "
+                    + (t - received.get(i)) + " us ahead of the clock");
+                previous = t;
+            }
+            final long nearest = keys.stream().min(java.util.Comparator.comparingLong(k -> Math.abs(k - capture)))
+                .orElseThrow();
+            final long error = Math.abs(capture - nearest);
+            errors.add((capture - nearest) + "us/" + decode(envs.get(i)).size() + "f");
+            assertTrue(error < frameMicros, camera + ": record " + i + " is " + (capture - nearest)
+                + " us from the key frame the server sent; records so far: " + errors);
+            worst = Math.max(worst, error);
+        }
+        System.out.println("capture clock, " + camera + ": distance to the source's timeline per record " + errors);
+        return worst;
+    }
+
+    private static List<Long> ptsOf(final FrameEnvelope env) {
+        try {
+            return decode(env).stream().map(DecodedFrame::ptsMicros).toList();
+        } catch (final Exception e) {
+            throw new AssertionError(e);
         }
     }
 
@@ -306,6 +365,7 @@ class RtspIngestIT {
     /** Reads the topic continuously in the background, grouping records by key (camera id). */
     static final class Collector implements AutoCloseable {
         private final Map<String, List<FrameEnvelope>> byCamera = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, List<Long>> receivedMicros = new java.util.concurrent.ConcurrentHashMap<>();
         private final Thread thread;
         private volatile boolean stop;
 
@@ -323,6 +383,9 @@ class RtspIngestIT {
                             final FrameEnvelope e = AvroSerdes.frameEnvelope().deserializer().deserialize(topic,
                                 r.value());
                             assertEquals(r.key(), e.getCameraId(), "keyed by camera id");
+                            final Instant now = Instant.now();
+                            receivedMicros.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>())
+                                .add(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
                             byCamera.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(e);
                         }
                     }
@@ -334,6 +397,11 @@ class RtspIngestIT {
 
         List<FrameEnvelope> of(final String camera) {
             return byCamera.getOrDefault(camera, List.of());
+        }
+
+        /** When each record of {@link #of} was received (after it was published), microseconds since the epoch. */
+        List<Long> receivedMicros(final String camera) {
+            return receivedMicros.getOrDefault(camera, List.of());
         }
 
         @Override
