@@ -44,6 +44,7 @@ final class CameraConnection implements AutoCloseable {
     private final FfmpegLog.Capture log;
     private final AVStream video;
     private final int videoIndex;
+    private long newestPts = Long.MIN_VALUE;
     private boolean closed;
 
     private CameraConnection(final SourceLocation source, final AVFormatContext context, final int videoIndex,
@@ -81,10 +82,12 @@ final class CameraConnection implements AutoCloseable {
         }
         // (a failed avformat_open_input frees the context itself)
         if (ret < 0) {
+            final boolean refused = refusedCredentials(ret, log.last());
+            final String message = "cannot open " + source.display() + " (gave up after "
+                + (System.nanoTime() - start) / 1_000_000 + " ms): " + reason(ret, guard, log);
             guard.close();
             FfmpegLog.end();
-            throw new IOException("cannot open " + source.display() + " (gave up after "
-                + (System.nanoTime() - start) / 1_000_000 + " ms): " + reason(ret, guard, log));
+            throw refused ? new CredentialsRefused(message) : new IOException(message);
         }
         final int video = avformat.av_find_best_stream(ctx, avutil.AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
         final AVCodecParameters par = video < 0 ? null : ctx.streams(video).codecpar();
@@ -97,7 +100,26 @@ final class CameraConnection implements AutoCloseable {
                 : " sent no video frame to read its size from within " + (System.nanoTime() - start) / 1_000_000
                 + " ms"));
         }
+        guard.streaming(options.ioTimeoutMs());
         return new CameraConnection(source, ctx, video, guard, log);
+    }
+
+    /**
+     * Whether the source refused the credentials: RTSP and HTTP 401 or 403. FFmpeg maps both status codes to their own
+     * error codes; its last log line is checked too, for demuxers that report the status only in words.
+     */
+    static boolean refusedCredentials(final int code, final String lastLog) {
+        if (code == avutil.AVERROR_HTTP_UNAUTHORIZED || code == avutil.AVERROR_HTTP_FORBIDDEN) {
+            return true;
+        }
+        return lastLog != null && (lastLog.contains("401 Unauthorized") || lastLog.contains("403 Forbidden"));
+    }
+
+    /** The source refused the credentials (401/403): retrying at the network pace would lock the account. */
+    static final class CredentialsRefused extends IOException {
+        CredentialsRefused(final String message) {
+            super(message);
+        }
     }
 
     private static AVDictionary options(final SourceLocation source, final SourceOptions options) {
@@ -121,8 +143,8 @@ final class CameraConnection implements AutoCloseable {
         if (guard.stopping()) {
             sb.append("stopped; ");
         } else if (code == avutil.AVERROR_EXIT()) {
-            sb.append("no video for ").append(guard.msSinceProgress(System.nanoTime()))
-                .append(" ms (source.stall-timeout-ms); ");
+            sb.append("no new video for ").append(guard.msSinceProgress(System.nanoTime()))
+                .append(" ms (").append(guard.limitKey()).append("); ");
         }
         if (log.last() != null) {
             sb.append("FFmpeg: ").append(log.last()).append("; ");
@@ -205,13 +227,21 @@ final class CameraConnection implements AutoCloseable {
                     + " ms after the last video packet: " + reason(ret, guard, log));
             }
             if (packet.stream_index() == videoIndex) {
-                guard.progress(now);
+                // only video newer than any before, and arriving within the limit, is progress. When the guard
+                // interrupts a silent connection FFmpeg flushes its parser and hands over the last frame it held: that
+                // frame is passed on (no data lost) but must not restart the silence clock, else a frozen camera is
+                // held for twice the timeout; nor may a late or repeated packet trickling in
+                final long pts = ptsMicros(packet);
+                if (!guard.stalled(now) && (pts == Long.MIN_VALUE || pts > newestPts)) {
+                    newestPts = pts == Long.MIN_VALUE ? newestPts : pts;
+                    guard.progress(now);
+                }
                 return packet;
             }
             avcodec.av_packet_unref(packet);
             if (guard.stalled(now)) {
-                throw new IOException("stalled: packets but no video for " + guard.msSinceProgress(now) + " ms from "
-                    + source.display());
+                throw new IOException("stalled: packets but no new video for " + guard.msSinceProgress(now) + " ms ("
+                    + guard.limitKey() + ") from " + source.display());
             }
         }
     }

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
  * stalls, then reconnect after a backoff, until stopped. Nothing here is shared with other cameras except the
  * thread-safe publisher, so a camera that is down, slow or hanging in FFmpeg affects only its own thread.
  *
- * <p>A connection counts as healthy once it delivered a video packet: that resets the backoff and the failure count.
- * A connection that fails before that (refused, unauthorized, no video, stalled at once) is a failure in a row.
+ * <p>A connection counts as healthy once it delivered a video packet: that resets the backoffs and the failure count.
+ * A connection that fails before that (refused, no video, stalled at once) is a failure in a row. Refused credentials
+ * (401/403) wait on their own long schedule ({@code authBackoff}): retried at the network pace they would get the
+ * account locked by the camera.
  */
 final class CameraWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(CameraWorker.class);
@@ -26,6 +28,7 @@ final class CameraWorker implements Runnable {
     private final SourceOptions options;
     private final PacketSink.Factory sinks;
     private final Backoff backoff;
+    private final Backoff authBackoff;
     private final int maxAttempts;
     private final EnvelopePublisher publisher;
     private final CameraHealth health;
@@ -36,17 +39,20 @@ final class CameraWorker implements Runnable {
     private volatile StallGuard current;
 
     /**
+     * @param authBackoff   waits after refused credentials
      * @param maxAttempts   failures in a row before giving up; -1 never gives up
      * @param firstSequence sequence number of this camera's first record
      */
     CameraWorker(final String cameraId, final SourceLocation source, final SourceOptions options,
-                 final PacketSink.Factory sinks, final Backoff backoff, final int maxAttempts,
-                 final long firstSequence, final EnvelopePublisher publisher, final CameraHealth health) {
+                 final PacketSink.Factory sinks, final Backoff backoff, final Backoff authBackoff,
+                 final int maxAttempts, final long firstSequence, final EnvelopePublisher publisher,
+                 final CameraHealth health) {
         this.cameraId = cameraId;
         this.source = source;
         this.options = options;
         this.sinks = sinks;
         this.backoff = backoff;
+        this.authBackoff = authBackoff;
         this.maxAttempts = maxAttempts;
         this.nextSequence = firstSequence;
         this.publisher = publisher;
@@ -67,12 +73,15 @@ final class CameraWorker implements Runnable {
                     guard.stop();
                 }
                 String cause;
+                boolean refused = false;
+                boolean delivered = false;
                 try (CameraConnection c = CameraConnection.open(source, options, guard)) {
                     health.connected(c.describe());
                     LOG.info("camera {} connected to {} ({})", cameraId, source.display(), c.describe());
                     if (stream(c)) {
                         failures = 0;
                         backoff.reset();
+                        authBackoff.reset();
                     }
                     if (stopping) {
                         break;
@@ -84,10 +93,15 @@ final class CameraWorker implements Runnable {
                     }
                     continue;       // a looping file starts again at once: its end is not a failure
                 } catch (final StreamException e) {
-                    if (e.delivered()) {
+                    delivered = e.delivered();
+                    if (delivered) {
                         failures = 0;
                         backoff.reset();
+                        authBackoff.reset();
                     }
+                    cause = e.getMessage();
+                } catch (final CameraConnection.CredentialsRefused e) {
+                    refused = true;
                     cause = e.getMessage();
                 } catch (final IOException e) {
                     cause = e.getMessage();
@@ -102,16 +116,31 @@ final class CameraWorker implements Runnable {
                     break;
                 }
                 failures++;
-                health.reconnecting(cause);
+                if (refused) {
+                    health.credentialsRefused(cause);
+                } else if (delivered) {
+                    health.lost(cause);     // it was up: a disconnect, not a failed attempt
+                } else {
+                    health.attemptFailed(cause);
+                }
                 if (maxAttempts >= 0 && failures > maxAttempts) {
                     health.failed(cause);
                     LOG.error("camera {}: giving up after {} failed attempts in a row ({}); last error: {}", cameraId,
                         failures, IngestConfig.SOURCE_MAX_ATTEMPTS, CredentialRedactor.redact(cause));
                     return;
                 }
-                final long delay = backoff.nextDelayMs();
-                LOG.warn("camera {}: {}; reconnecting in {} ms (failure {} in a row)", cameraId,
-                    CredentialRedactor.redact(cause), delay, failures);
+                final long delay;
+                if (refused) {
+                    // cameras lock an account after a few failed logins: retry on the long schedule only
+                    delay = authBackoff.nextDelayMs();
+                    LOG.warn("camera {}: the camera refused the credentials: {}; next try in {} ms ({}, refusal {} "
+                            + "in a row)", cameraId, CredentialRedactor.redact(cause), delay,
+                        IngestConfig.SOURCE_AUTH_BACKOFF_BASE_MS, authBackoff.attempts());
+                } else {
+                    delay = backoff.nextDelayMs();
+                    LOG.warn("camera {}: {}; reconnecting in {} ms (failure {} in a row)", cameraId,
+                        CredentialRedactor.redact(cause), delay, failures);
+                }
                 if (stopSignal.await(delay, TimeUnit.MILLISECONDS)) {
                     break;
                 }

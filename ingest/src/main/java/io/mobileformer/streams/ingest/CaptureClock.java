@@ -42,6 +42,7 @@ final class CaptureClock {
     private final boolean wallBound;
     private long deliveryDelay;
     private long offset = NONE;
+    private long offsetBeforeLast = NONE;
     private long maxPts = NONE;
     private long lagSincePts = NONE;
     private long lagMinOffset;
@@ -76,6 +77,7 @@ final class CaptureClock {
     void connected(final long deliveryDelayMicros) {
         deliveryDelay = Math.max(0, deliveryDelayMicros);
         offset = NONE;
+        offsetBeforeLast = NONE;
         maxPts = NONE;
         lagSincePts = NONE;
     }
@@ -91,6 +93,7 @@ final class CaptureClock {
         if (pts == NONE) {
             return;
         }
+        offsetBeforeLast = offset;
         final long sample = readMicros - deliveryDelay - pts;
         if (offset == NONE) {
             offset = sample;
@@ -120,6 +123,17 @@ final class CaptureClock {
         } else {
             lagSincePts = NONE;
             offset = Math.min(slewed, sample);
+        }
+    }
+
+    /**
+     * Forgets what the last packet said about the timeline: when a connection fails, FFmpeg flushes its parser and
+     * hands over the frame it held at once, not when the next began, so that frame's read time less the delivery
+     * delay is up to one frame interval too early (measured: the segment flushed at a server kill stamped 66 ms early).
+     */
+    void forgetLast() {
+        if (offsetBeforeLast != NONE) {
+            offset = offsetBeforeLast;
         }
     }
 

@@ -47,7 +47,9 @@ public final class Ingest implements AutoCloseable {
             metrics.register(h);
             final Backoff backoff = new Backoff(config.getLong(IngestConfig.SOURCE_BACKOFF_BASE_MS),
                 config.getLong(IngestConfig.SOURCE_BACKOFF_MAX_MS), seeds.split());
-            workers.put(id, new CameraWorker(id, source, options, sinkFactory(config, id), backoff,
+            final Backoff authBackoff = Backoff.atLeastHalf(config.getLong(IngestConfig.SOURCE_AUTH_BACKOFF_BASE_MS),
+                config.getLong(IngestConfig.SOURCE_AUTH_BACKOFF_MAX_MS), seeds.split());
+            workers.put(id, new CameraWorker(id, source, options, sinkFactory(config, id), backoff, authBackoff,
                 config.getInt(IngestConfig.SOURCE_MAX_ATTEMPTS), firstSequence, publisher, h));
         });
         final long interval = config.getLong(IngestConfig.HEALTH_LOG_INTERVAL_MS);

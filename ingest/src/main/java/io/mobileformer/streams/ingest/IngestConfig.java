@@ -61,6 +61,8 @@ public final class IngestConfig extends AbstractConfig {
     public static final String SOURCE_STALL_TIMEOUT_MS = "source.stall-timeout-ms";
     public static final String SOURCE_BACKOFF_BASE_MS = "source.backoff.base-ms";
     public static final String SOURCE_BACKOFF_MAX_MS = "source.backoff.max-ms";
+    public static final String SOURCE_AUTH_BACKOFF_BASE_MS = "source.auth-backoff.base-ms";
+    public static final String SOURCE_AUTH_BACKOFF_MAX_MS = "source.auth-backoff.max-ms";
     public static final String SOURCE_MAX_ATTEMPTS = "source.max-attempts";
     public static final String HEALTH_LOG_INTERVAL_MS = "health.log-interval-ms";
     public static final String SEQUENCE_ORIGIN = "sequence.origin";
@@ -128,17 +130,27 @@ public final class IngestConfig extends AbstractConfig {
             "https"), Importance.MEDIUM, "RTSP lower transport. tcp (interleaved) survives NAT and firewalls and "
             + "loses no packets; udp has lower latency on a clean LAN but turns loss into broken frames.")
         .define(SOURCE_IO_TIMEOUT_MS, Type.LONG, 10_000L, between(100, 600_000), Importance.MEDIUM,
-            "Socket timeout while connecting to and reading from a network source (FFmpeg's timeout/rw_timeout). "
-                + "Bounds how long a camera that accepts a connection and then says nothing can hold its thread.")
+            "Socket timeout while connecting to and reading from a network source (FFmpeg's timeout/rw_timeout), and "
+                + "once a camera streams, the longest it may go without new video before it is dropped and "
+                + "reconnected, whatever else trickles in (RTCP, keep-alives, late or repeated packets).")
         .define(SOURCE_STALL_TIMEOUT_MS, Type.LONG, 15_000L, between(100, 3_600_000), Importance.MEDIUM,
-            "A connected source that delivers no video packet for this long is dropped and reconnected (the 'no "
-                + "frames received' state that otherwise needs a manual restart).")
+            "The longest a connection attempt may go without video: connecting, the RTSP handshake and FFmpeg's "
+                + "probe of the stream. Once streaming, source.io-timeout-ms applies if shorter (the 'no frames "
+                + "received' state that otherwise needs a manual restart).")
         .define(SOURCE_BACKOFF_BASE_MS, Type.LONG, 500L, between(1, 3_600_000), Importance.MEDIUM,
             "Cap of the first wait before reconnecting; each failure in a row doubles the cap up to "
                 + "source.backoff.max-ms, and the wait is uniform between 0 and the cap (full jitter, so cameras that "
                 + "dropped together do not reconnect in lockstep).")
         .define(SOURCE_BACKOFF_MAX_MS, Type.LONG, 30_000L, between(1, 3_600_000), Importance.MEDIUM,
             "Largest cap of the reconnect wait.")
+        .define(SOURCE_AUTH_BACKOFF_BASE_MS, Type.LONG, 60_000L, between(1, 86_400_000), Importance.MEDIUM,
+            "Wait before retrying a camera that refused the credentials (RTSP/HTTP 401 or 403): such a failure is not "
+                + "retried at the network pace, because cameras lock an account after a few failed logins. Each "
+                + "refusal in a row doubles the cap up to source.auth-backoff.max-ms, and the wait is uniform between "
+                + "half the cap and the cap (never short). With the defaults a camera is tried at most 5 times in ten "
+                + "minutes. The camera's state is auth_failed meanwhile.")
+        .define(SOURCE_AUTH_BACKOFF_MAX_MS, Type.LONG, 900_000L, between(1, 86_400_000), Importance.MEDIUM,
+            "Largest cap of the wait after refused credentials (default 15 minutes).")
         .define(SOURCE_MAX_ATTEMPTS, Type.INT, -1, atLeast(-1), Importance.LOW,
             "Failed attempts in a row after which a camera is marked failed and no longer retried; -1 retries forever "
                 + "(cameras come back after power cuts and firmware updates).")
@@ -214,6 +226,9 @@ public final class IngestConfig extends AbstractConfig {
         }
         if (getLong(SOURCE_BACKOFF_MAX_MS) < getLong(SOURCE_BACKOFF_BASE_MS)) {
             problems.add(SOURCE_BACKOFF_MAX_MS + " must be at least " + SOURCE_BACKOFF_BASE_MS);
+        }
+        if (getLong(SOURCE_AUTH_BACKOFF_MAX_MS) < getLong(SOURCE_AUTH_BACKOFF_BASE_MS)) {
+            problems.add(SOURCE_AUTH_BACKOFF_MAX_MS + " must be at least " + SOURCE_AUTH_BACKOFF_BASE_MS);
         }
         this.producer = producerProps(props, getInt(SEGMENT_MAX_BYTES), problems);
         if (!problems.isEmpty()) {

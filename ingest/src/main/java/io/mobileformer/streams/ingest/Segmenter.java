@@ -184,6 +184,7 @@ final class Segmenter implements PacketSink {
     @Override
     public void flush() throws IOException {
         if (recorder != null) {
+            clock.forgetLast();     // the connection ended: its last frame may be a parser flush (see there)
             try {
                 finish(System.currentTimeMillis() * 1000);
             } catch (final FrameRecorder.Exception e) {

@@ -89,17 +89,34 @@ class CaptureClockTest {
             "late frames do not move the timeline: " + cam.worstErrorMicros);
     }
 
-    @Test
-    void aParserThatHandsEachFrameOverWhenTheNextBeginsIsCompensated() {
+    /** Frames 0 to {@code n - 1}, each read one frame interval (the parser's delay) plus the latency after capture. */
+    private static Camera parsed(final int n) {
         final Camera cam = new Camera();
         cam.clock.connected(FRAME);
-        for (int i = 0; i < 250; i++) {
+        for (int i = 0; i < n; i++) {
             final long truth = C0 + i * FRAME;
-            // FFmpeg's H.264 parser: frame i is read when frame i + 1 arrives
             cam.frame(i * FRAME, truth, truth + FRAME + LATENCY, i % GOP == 0);
         }
+        return cam;
+    }
+
+    @Test
+    void aParserThatHandsEachFrameOverWhenTheNextBeginsIsCompensated() {
+        // FFmpeg's H.264 parser: frame i is read when frame i + 1 arrives
+        final Camera cam = parsed(250);
         assertEquals(9, cam.records);
         assertEquals(LATENCY, cam.worstErrorMicros, "one frame interval early would still pass; exact is expected");
+    }
+
+    @Test
+    void theFrameAFailingConnectionFlushesDoesNotPullTheTimelineEarly() {
+        final Camera cam = parsed(30);
+        // the server dies right after frame 30: FFmpeg flushes its parser and hands frame 30 over at once
+        final long killed = C0 + 30 * FRAME + LATENCY;
+        cam.clock.observe(30 * FRAME, killed);
+        cam.clock.forgetLast();
+        // (without forgetting, this record would be stamped at C0 + 25 frames - 20 ms, one frame early)
+        assertEquals(C0 + 25 * FRAME + LATENCY, cam.clock.stamp(25 * FRAME, 5 * FRAME, killed + 1000));
     }
 
     @Test

@@ -60,6 +60,7 @@ public final class RtspTestServer implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Long> keyFramesSentMicros = new CopyOnWriteArrayList<>();
     private volatile Video video = Video.FLOWING;
+    private volatile long lastVideoSentNanos;
     private volatile boolean closed;
 
     private RtspTestServer(final int port, final H264Clip clip, final Behaviour behaviour, final String user,
@@ -110,6 +111,11 @@ public final class RtspTestServer implements AutoCloseable {
      */
     public List<Long> keyFramesSentMicros() {
         return List.copyOf(keyFramesSentMicros);
+    }
+
+    /** {@link System#nanoTime()} when the last video frame was written, in any session. */
+    public long lastVideoSentNanos() {
+        return lastVideoSentNanos;
     }
 
     /** Switches what every playing session sends; requests are answered throughout. */
@@ -284,6 +290,7 @@ public final class RtspTestServer implements AutoCloseable {
                 for (int k = 0; k < nals.size(); k++) {
                     seq = packetize(out, lock, nals.get(k), k == nals.size() - 1, rtpTime, seq);
                 }
+                lastVideoSentNanos = System.nanoTime();
             }
         } catch (final IOException | InterruptedException e) {
             // connection closed
