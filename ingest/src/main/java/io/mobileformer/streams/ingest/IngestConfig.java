@@ -262,6 +262,30 @@ public final class IngestConfig extends AbstractConfig {
         return new IngestConfig(props);
     }
 
+    /**
+     * The settings reference of {@code ./mfs ingest --config-docs} (Markdown): the {@link #CONFIG} keys, generated
+     * from their definitions, and the keys that are not in it because their names vary (per camera) or belong to
+     * Kafka's producer, sorted together.
+     */
+    public static String markdownReference() {
+        final String generated = ConfigFiles.markdownReference(CONFIG);
+        final int body = generated.indexOf('\n', generated.indexOf('\n') + 1) + 1;
+        final List<String> rows = new ArrayList<>(generated.substring(body).lines().toList());
+        rows.add("| `bootstrap.servers` | list | required | host:port,... | Kafka brokers to publish to (Kafka's "
+            + "producer setting, the only one required). Every other producer setting passes through, plain "
+            + "(`security.protocol`, `sasl.jaas.config`, `ssl.truststore.location`, ...) or with a `producer.` prefix, "
+            + "which wins; `enable.idempotence=true` and `acks=all` are enforced: a retried send must neither "
+            + "duplicate nor lose a segment. |");
+        rows.add("| `camera.<id>.url` | string | required | rtsp://, rtsps://, http(s)://, file: (see `source.schemes`) "
+            + "| Source of camera `<id>` (one per id in `cameras`). Credentials go in the URL "
+            + "(`rtsp://user:password@host:554/path`); keep them out of the file with the environment: "
+            + "`MFS_CAMERA_<ID>_URL` (id upper-cased, dashes as underscores). They are masked in every log line, "
+            + "error and health record. |");
+        rows.add("| `camera.<id>.mode` | string | `mode` | segments, jpeg | Overrides `mode` for camera `<id>`. |");
+        rows.sort(null);
+        return generated.substring(0, body) + String.join("\n", rows) + "\n";
+    }
+
     public static String cameraKey(final String id, final String suffix) {
         return CAMERA_PREFIX + id + suffix;
     }
