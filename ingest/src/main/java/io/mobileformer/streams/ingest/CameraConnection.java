@@ -44,11 +44,14 @@ final class CameraConnection implements AutoCloseable {
     private final FfmpegLog.Capture log;
     private final AVStream video;
     private final int videoIndex;
+    private final long openMillis;
+    private double learntFps;
     private long newestPts = Long.MIN_VALUE;
     private boolean closed;
 
     private CameraConnection(final SourceLocation source, final AVFormatContext context, final int videoIndex,
-                             final StallGuard guard, final FfmpegLog.Capture log) {
+                             final StallGuard guard, final FfmpegLog.Capture log, final long openMillis) {
+        this.openMillis = openMillis;
         this.source = source;
         this.context = context;
         this.guard = guard;
@@ -66,12 +69,37 @@ final class CameraConnection implements AutoCloseable {
      */
     static CameraConnection open(final SourceLocation source, final SourceOptions options, final StallGuard guard)
         throws IOException {
+        return open(source, options, guard, null);
+    }
+
+    /**
+     * What a connection learnt about a camera's stream, for the next connection to the same camera: with it, FFmpeg's
+     * probe stops once it knows the codec and the picture size instead of also timing 20 frames to estimate the
+     * frame rate (most of the ~2 s a connect took on loopback RTSP), and the frame rate comes from here when the
+     * stream itself does not declare it.
+     */
+    record Learnt(int codecId, int width, int height, double fps) {
+    }
+
+    /** What this connection knows about its stream, for the camera's next connection. */
+    Learnt learnt() {
+        return new Learnt(codecParameters().codec_id(), width(), height(), fps());
+    }
+
+    /**
+     * @param learnt what the camera's previous connection learnt about its stream, or {@code null}
+     */
+    static CameraConnection open(final SourceLocation source, final SourceOptions options, final StallGuard guard,
+                                 final Learnt learnt) throws IOException {
         final FfmpegLog.Capture log = FfmpegLog.begin();
         final long start = System.nanoTime();
         final AVFormatContext ctx = avformat.avformat_alloc_context();
         guard.attach(ctx);
         guard.progress(start);
         final AVDictionary opts = options(source, options);
+        if (learnt != null && learnt.fps() > 0 && !source.isFile()) {
+            avutil.av_dict_set(opts, "fpsprobesize", "0", 0);   // the frame rate is known: do not time frames for it
+        }
         int ret = avformat.avformat_open_input(ctx, source.input(), null, opts);
         avutil.av_dict_free(opts);
         if (ret >= 0) {
@@ -101,7 +129,13 @@ final class CameraConnection implements AutoCloseable {
                 + " ms"));
         }
         guard.streaming(options.ioTimeoutMs());
-        return new CameraConnection(source, ctx, video, guard, log);
+        final CameraConnection c = new CameraConnection(source, ctx, video, guard, log,
+            (System.nanoTime() - start) / 1_000_000);
+        if (learnt != null && c.fps() <= 0 && learnt.codecId() == par.codec_id() && learnt.width() == par.width()
+            && learnt.height() == par.height()) {
+            c.learntFps = learnt.fps();     // the same stream as before: its frame rate has not changed
+        }
+        return c;
     }
 
     /**
@@ -152,6 +186,11 @@ final class CameraConnection implements AutoCloseable {
         return sb.append(Ffmpeg.error(code)).toString();
     }
 
+    /** How long opening took: connecting, the handshake and FFmpeg's probe of the stream, milliseconds. */
+    long openMillis() {
+        return openMillis;
+    }
+
     /** The format context packets come from (for remuxing); valid until {@link #close()}. */
     AVFormatContext formatContext() {
         return context;
@@ -176,7 +215,7 @@ final class CameraConnection implements AutoCloseable {
     /** Nominal frame rate, or 0 when the source does not say. */
     double fps() {
         final AVRational r = video.avg_frame_rate().num() > 0 ? video.avg_frame_rate() : video.r_frame_rate();
-        return r.num() > 0 && r.den() > 0 ? avutil.av_q2d(r) : 0;
+        return r.num() > 0 && r.den() > 0 ? avutil.av_q2d(r) : learntFps;
     }
 
     /**

@@ -35,16 +35,17 @@ public final class CameraHealth {
 
     /** A consistent-enough copy for one log line or one test assertion. */
     public record Snapshot(String cameraId, State state, long lastPacketAgeMs, long reconnects, long failedAttempts,
-                           long authFailures, long records, long bytes, long sendErrors, long skippedPackets,
+                           long authFailures, long lastConnectMs, long records, long bytes, long sendErrors, long skippedPackets,
                            String stream, String lastError) {
 
         /** {@code camera=front state=connected last_packet_age_ms=40 ...}: one line, key=value, no credentials. */
         public String logLine() {
             return String.format(Locale.ROOT, "camera=%s state=%s last_packet_age_ms=%s reconnects=%d "
-                    + "failed_attempts=%d auth_failures=%d records=%d bytes=%d send_errors=%d skipped_packets=%d "
-                    + "stream=\"%s\" last_error=\"%s\"", cameraId, state.name().toLowerCase(Locale.ROOT),
-                lastPacketAgeMs < 0 ? "none" : Long.toString(lastPacketAgeMs), reconnects, failedAttempts,
-                authFailures, records, bytes, sendErrors, skippedPackets, stream == null ? "" : stream,
+                    + "failed_attempts=%d auth_failures=%d connect_ms=%s records=%d bytes=%d send_errors=%d "
+                    + "skipped_packets=%d stream=\"%s\" last_error=\"%s\"", cameraId,
+                state.name().toLowerCase(Locale.ROOT), lastPacketAgeMs < 0 ? "none" : Long.toString(lastPacketAgeMs),
+                reconnects, failedAttempts, authFailures, lastConnectMs < 0 ? "none" : Long.toString(lastConnectMs),
+                records, bytes, sendErrors, skippedPackets, stream == null ? "" : stream,
                 lastError == null ? "" : lastError);
         }
     }
@@ -54,6 +55,7 @@ public final class CameraHealth {
     private volatile long lastPacketNanos = Long.MIN_VALUE;
     private volatile String stream;
     private volatile String lastError;
+    private volatile long lastConnectMs = -1;
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong failedAttempts = new AtomicLong();
     private final AtomicLong authFailures = new AtomicLong();
@@ -75,8 +77,9 @@ public final class CameraHealth {
     }
 
     /** A connection is open: the camera has recovered, so the last error is history. */
-    void connected(final String streamDescription) {
+    void connected(final String streamDescription, final long openMillis) {
         stream = streamDescription;
+        lastConnectMs = openMillis;
         lastError = null;
         connections.incrementAndGet();
         state = State.CONNECTED;
@@ -147,6 +150,11 @@ public final class CameraHealth {
         return Math.max(0, connections.get() - 1);
     }
 
+    /** How long the last successful connection took to open (connect, handshake, probe), or -1 before the first. */
+    public long lastConnectMs() {
+        return lastConnectMs;
+    }
+
     /** Connection attempts that failed, refused credentials included. */
     public long failedAttempts() {
         return failedAttempts.get();
@@ -175,6 +183,6 @@ public final class CameraHealth {
 
     public Snapshot snapshot() {
         return new Snapshot(cameraId, state, lastPacketAgeMs(System.nanoTime()), reconnects(), failedAttempts.get(),
-            authFailures.get(), records.get(), bytes.get(), sendErrors.get(), skippedPackets.get(), stream, lastError);
+            authFailures.get(), lastConnectMs, records.get(), bytes.get(), sendErrors.get(), skippedPackets.get(), stream, lastError);
     }
 }

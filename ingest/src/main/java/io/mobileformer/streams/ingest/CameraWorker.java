@@ -37,6 +37,8 @@ final class CameraWorker implements Runnable {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile StallGuard current;
+    /** What the last connection that delivered video learnt about the stream: makes reconnects faster. */
+    private CameraConnection.Learnt learnt;
 
     /**
      * @param authBackoff   waits after refused credentials
@@ -75,10 +77,12 @@ final class CameraWorker implements Runnable {
                 String cause;
                 boolean refused = false;
                 boolean delivered = false;
-                try (CameraConnection c = CameraConnection.open(source, options, guard)) {
-                    health.connected(c.describe());
-                    LOG.info("camera {} connected to {} ({})", cameraId, source.display(), c.describe());
+                try (CameraConnection c = CameraConnection.open(source, options, guard, learnt)) {
+                    health.connected(c.describe(), c.openMillis());
+                    LOG.info("camera {} connected to {} ({}) in {} ms", cameraId, source.display(), c.describe(),
+                        c.openMillis());
                     if (stream(c)) {
+                        learnt = c.learnt();
                         failures = 0;
                         backoff.reset();
                         authBackoff.reset();
@@ -95,6 +99,7 @@ final class CameraWorker implements Runnable {
                 } catch (final StreamException e) {
                     delivered = e.delivered();
                     if (delivered) {
+                        learnt = e.learnt();
                         failures = 0;
                         backoff.reset();
                         authBackoff.reset();
@@ -184,7 +189,7 @@ final class CameraWorker implements Runnable {
             }
             sink.flush();
             if (lost != null) {
-                throw new StreamException(lost.getMessage(), delivered);
+                throw new StreamException(lost.getMessage(), delivered, delivered ? c.learnt() : null);
             }
         }
         return delivered;
@@ -210,10 +215,16 @@ final class CameraWorker implements Runnable {
     /** A connection that was open failed; says whether it had delivered video first. */
     private static final class StreamException extends IOException {
         private final boolean delivered;
+        private final transient CameraConnection.Learnt learnt;
 
-        StreamException(final String message, final boolean delivered) {
+        StreamException(final String message, final boolean delivered, final CameraConnection.Learnt learnt) {
             super(message);
             this.delivered = delivered;
+            this.learnt = learnt;
+        }
+
+        CameraConnection.Learnt learnt() {
+            return learnt;
         }
 
         boolean delivered() {

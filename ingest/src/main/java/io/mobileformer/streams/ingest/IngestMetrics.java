@@ -46,6 +46,8 @@ public final class IngestMetrics implements AutoCloseable {
             CameraHealth::failedAttempts);
         counter("auth-failures-total", "connection attempts refused for their credentials (401/403)", tags, h,
             CameraHealth::authFailures);
+        counter("last-connect-ms", "how long the last successful connection took to open: connect, handshake, "
+            + "probe (-1: none yet)", tags, h, CameraHealth::lastConnectMs);
         counter("records-sent-total", "records acknowledged by Kafka", tags, h, CameraHealth::records);
         counter("bytes-sent-total", "payload bytes acknowledged by Kafka", tags, h, CameraHealth::bytes);
         counter("send-errors-total", "records Kafka did not accept", tags, h, CameraHealth::sendErrors);
