@@ -155,8 +155,9 @@ public final class IngestConfig extends AbstractConfig {
             "Failed attempts in a row after which a camera is marked failed and no longer retried; -1 retries forever "
                 + "(cameras come back after power cuts and firmware updates).")
         .define(HEALTH_LOG_INTERVAL_MS, Type.LONG, 30_000L, atLeast(0), Importance.LOW,
-            "Interval of the per-camera health log line (state, last packet age, reconnects, records and bytes "
-                + "sent); 0 turns it off. The same values are JMX metrics (mobileformer.ingest:type=camera-health).")
+            "Interval of the per-camera health log line (state, time since the last frame, successful reconnects, "
+                + "failed attempts, refused logins, last connect time, records and bytes sent, last error); 0 turns it "
+                + "off. The same values are JMX metrics (mobileformer.ingest:type=camera-health).")
         .define(SEQUENCE_ORIGIN, Type.STRING, "epoch-micros", ValidString.in("epoch-micros", "zero"),
             Importance.LOW, "First per-camera sequence number. epoch-micros starts at the start time in microseconds, "
                 + "so sequences keep growing across restarts without stored state (a camera never sends a million "
