@@ -16,6 +16,7 @@ public final class Backoff {
 
     private final long baseMs;
     private final long maxMs;
+    private final boolean halfFloor;
     private final RandomGenerator random;
     private int attempt;
 
@@ -24,11 +25,24 @@ public final class Backoff {
      * @param maxMs  the largest cap, reached after a few doublings
      */
     public Backoff(final long baseMs, final long maxMs, final RandomGenerator random) {
+        this(baseMs, maxMs, false, random);
+    }
+
+    /**
+     * Waits uniform in {@code [cap / 2, cap]} ("equal jitter"): still spread, but never short. For failures where
+     * retrying soon is harmful, not merely useless: a refused login, which cameras count towards locking the account.
+     */
+    public static Backoff atLeastHalf(final long baseMs, final long maxMs, final RandomGenerator random) {
+        return new Backoff(baseMs, maxMs, true, random);
+    }
+
+    private Backoff(final long baseMs, final long maxMs, final boolean halfFloor, final RandomGenerator random) {
         if (baseMs < 1 || maxMs < baseMs) {
             throw new IllegalArgumentException("backoff needs 1 <= base (" + baseMs + ") <= max (" + maxMs + ")");
         }
         this.baseMs = baseMs;
         this.maxMs = maxMs;
+        this.halfFloor = halfFloor;
         this.random = random;
     }
 
@@ -42,7 +56,8 @@ public final class Backoff {
     public long nextDelayMs() {
         final long cap = capMs(attempt);
         attempt++;
-        return random.nextLong(cap + 1);
+        final long floor = halfFloor ? cap / 2 : 0;
+        return floor + random.nextLong(cap - floor + 1);
     }
 
     /** Failures counted since the last {@link #reset()}. */

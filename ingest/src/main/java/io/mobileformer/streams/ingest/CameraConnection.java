@@ -44,10 +44,14 @@ final class CameraConnection implements AutoCloseable {
     private final FfmpegLog.Capture log;
     private final AVStream video;
     private final int videoIndex;
+    private final long openMillis;
+    private double learntFps;
+    private long newestPts = Long.MIN_VALUE;
     private boolean closed;
 
     private CameraConnection(final SourceLocation source, final AVFormatContext context, final int videoIndex,
-                             final StallGuard guard, final FfmpegLog.Capture log) {
+                             final StallGuard guard, final FfmpegLog.Capture log, final long openMillis) {
+        this.openMillis = openMillis;
         this.source = source;
         this.context = context;
         this.guard = guard;
@@ -65,12 +69,37 @@ final class CameraConnection implements AutoCloseable {
      */
     static CameraConnection open(final SourceLocation source, final SourceOptions options, final StallGuard guard)
         throws IOException {
+        return open(source, options, guard, null);
+    }
+
+    /**
+     * What a connection learnt about a camera's stream, for the next connection to the same camera: with it, FFmpeg's
+     * probe stops once it knows the codec and the picture size instead of also timing 20 frames to estimate the
+     * frame rate (most of the ~2 s a connect took on loopback RTSP), and the frame rate comes from here when the
+     * stream itself does not declare it.
+     */
+    record Learnt(int codecId, int width, int height, double fps) {
+    }
+
+    /** What this connection knows about its stream, for the camera's next connection. */
+    Learnt learnt() {
+        return new Learnt(codecParameters().codec_id(), width(), height(), fps());
+    }
+
+    /**
+     * @param learnt what the camera's previous connection learnt about its stream, or {@code null}
+     */
+    static CameraConnection open(final SourceLocation source, final SourceOptions options, final StallGuard guard,
+                                 final Learnt learnt) throws IOException {
         final FfmpegLog.Capture log = FfmpegLog.begin();
         final long start = System.nanoTime();
         final AVFormatContext ctx = avformat.avformat_alloc_context();
         guard.attach(ctx);
         guard.progress(start);
         final AVDictionary opts = options(source, options);
+        if (learnt != null && learnt.fps() > 0 && !source.isFile()) {
+            avutil.av_dict_set(opts, "fpsprobesize", "0", 0);   // the frame rate is known: do not time frames for it
+        }
         int ret = avformat.avformat_open_input(ctx, source.input(), null, opts);
         avutil.av_dict_free(opts);
         if (ret >= 0) {
@@ -81,10 +110,12 @@ final class CameraConnection implements AutoCloseable {
         }
         // (a failed avformat_open_input frees the context itself)
         if (ret < 0) {
+            final boolean refused = refusedCredentials(ret, log.last());
+            final String message = "cannot open " + source.display() + " (gave up after "
+                + (System.nanoTime() - start) / 1_000_000 + " ms): " + reason(ret, guard, log);
             guard.close();
             FfmpegLog.end();
-            throw new IOException("cannot open " + source.display() + " (gave up after "
-                + (System.nanoTime() - start) / 1_000_000 + " ms): " + reason(ret, guard, log));
+            throw refused ? new CredentialsRefused(message) : new IOException(message);
         }
         final int video = avformat.av_find_best_stream(ctx, avutil.AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
         final AVCodecParameters par = video < 0 ? null : ctx.streams(video).codecpar();
@@ -97,7 +128,32 @@ final class CameraConnection implements AutoCloseable {
                 : " sent no video frame to read its size from within " + (System.nanoTime() - start) / 1_000_000
                 + " ms"));
         }
-        return new CameraConnection(source, ctx, video, guard, log);
+        guard.streaming(options.ioTimeoutMs());
+        final CameraConnection c = new CameraConnection(source, ctx, video, guard, log,
+            (System.nanoTime() - start) / 1_000_000);
+        if (learnt != null && c.fps() <= 0 && learnt.codecId() == par.codec_id() && learnt.width() == par.width()
+            && learnt.height() == par.height()) {
+            c.learntFps = learnt.fps();     // the same stream as before: its frame rate has not changed
+        }
+        return c;
+    }
+
+    /**
+     * Whether the source refused the credentials: RTSP and HTTP 401 or 403. FFmpeg maps both status codes to their own
+     * error codes; its last log line is checked too, for demuxers that report the status only in words.
+     */
+    static boolean refusedCredentials(final int code, final String lastLog) {
+        if (code == avutil.AVERROR_HTTP_UNAUTHORIZED || code == avutil.AVERROR_HTTP_FORBIDDEN) {
+            return true;
+        }
+        return lastLog != null && (lastLog.contains("401 Unauthorized") || lastLog.contains("403 Forbidden"));
+    }
+
+    /** The source refused the credentials (401/403): retrying at the network pace would lock the account. */
+    static final class CredentialsRefused extends IOException {
+        CredentialsRefused(final String message) {
+            super(message);
+        }
     }
 
     private static AVDictionary options(final SourceLocation source, final SourceOptions options) {
@@ -121,13 +177,18 @@ final class CameraConnection implements AutoCloseable {
         if (guard.stopping()) {
             sb.append("stopped; ");
         } else if (code == avutil.AVERROR_EXIT()) {
-            sb.append("no video for ").append(guard.msSinceProgress(System.nanoTime()))
-                .append(" ms (source.stall-timeout-ms); ");
+            sb.append("no new video for ").append(guard.msSinceProgress(System.nanoTime()))
+                .append(" ms (").append(guard.limitKey()).append("); ");
         }
         if (log.last() != null) {
             sb.append("FFmpeg: ").append(log.last()).append("; ");
         }
         return sb.append(Ffmpeg.error(code)).toString();
+    }
+
+    /** How long opening took: connecting, the handshake and FFmpeg's probe of the stream, milliseconds. */
+    long openMillis() {
+        return openMillis;
     }
 
     /** The format context packets come from (for remuxing); valid until {@link #close()}. */
@@ -154,7 +215,22 @@ final class CameraConnection implements AutoCloseable {
     /** Nominal frame rate, or 0 when the source does not say. */
     double fps() {
         final AVRational r = video.avg_frame_rate().num() > 0 ? video.avg_frame_rate() : video.r_frame_rate();
-        return r.num() > 0 && r.den() > 0 ? avutil.av_q2d(r) : 0;
+        return r.num() > 0 && r.den() > 0 ? avutil.av_q2d(r) : learntFps;
+    }
+
+    /**
+     * How long after a live frame arrives FFmpeg hands it over at the least: one frame interval, because the H.264 and
+     * H.265 parsers that split RTSP and HTTP streams into frames close an access unit only when the next begins
+     * (measured on loopback RTSP: every frame read 66 ms after it was sent, at 15 fps). 0 for files, for codecs sent
+     * as whole frames (MJPEG), and when the frame rate is unknown.
+     */
+    long deliveryDelayMicros() {
+        final int codec = codecParameters().codec_id();
+        final double fps = fps();
+        if (source.isFile() || fps <= 0 || codec != avcodec.AV_CODEC_ID_H264 && codec != avcodec.AV_CODEC_ID_HEVC) {
+            return 0;
+        }
+        return Math.round(1e6 / fps);
     }
 
     /** {@code h264 1280x720 15.00fps}: for health records and logs. */
@@ -190,13 +266,21 @@ final class CameraConnection implements AutoCloseable {
                     + " ms after the last video packet: " + reason(ret, guard, log));
             }
             if (packet.stream_index() == videoIndex) {
-                guard.progress(now);
+                // only video newer than any before, and arriving within the limit, is progress. When the guard
+                // interrupts a silent connection FFmpeg flushes its parser and hands over the last frame it held: that
+                // frame is passed on (no data lost) but must not restart the silence clock, else a frozen camera is
+                // held for twice the timeout; nor may a late or repeated packet trickling in
+                final long pts = ptsMicros(packet);
+                if (!guard.stalled(now) && (pts == Long.MIN_VALUE || pts > newestPts)) {
+                    newestPts = pts == Long.MIN_VALUE ? newestPts : pts;
+                    guard.progress(now);
+                }
                 return packet;
             }
             avcodec.av_packet_unref(packet);
             if (guard.stalled(now)) {
-                throw new IOException("stalled: packets but no video for " + guard.msSinceProgress(now) + " ms from "
-                    + source.display());
+                throw new IOException("stalled: packets but no new video for " + guard.msSinceProgress(now) + " ms ("
+                    + guard.limitKey() + ") from " + source.display());
             }
         }
     }

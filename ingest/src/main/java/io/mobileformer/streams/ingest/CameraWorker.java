@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
  * stalls, then reconnect after a backoff, until stopped. Nothing here is shared with other cameras except the
  * thread-safe publisher, so a camera that is down, slow or hanging in FFmpeg affects only its own thread.
  *
- * <p>A connection counts as healthy once it delivered a video packet: that resets the backoff and the failure count.
- * A connection that fails before that (refused, unauthorized, no video, stalled at once) is a failure in a row.
+ * <p>A connection counts as healthy once it delivered a video packet: that resets the backoffs and the failure count.
+ * A connection that fails before that (refused, no video, stalled at once) is a failure in a row. Refused credentials
+ * (401/403) wait on their own long schedule ({@code authBackoff}): retried at the network pace they would get the
+ * account locked by the camera.
  */
 final class CameraWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(CameraWorker.class);
@@ -26,30 +28,40 @@ final class CameraWorker implements Runnable {
     private final SourceOptions options;
     private final PacketSink.Factory sinks;
     private final Backoff backoff;
+    private final Backoff authBackoff;
     private final int maxAttempts;
     private final EnvelopePublisher publisher;
     private final CameraHealth health;
+    private final CaptureClock clock;
     private long nextSequence;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile StallGuard current;
+    /** What the last connection that delivered video learnt about the stream: makes reconnects faster. */
+    private CameraConnection.Learnt learnt;
 
     /**
+     * @param authBackoff   waits after refused credentials
      * @param maxAttempts   failures in a row before giving up; -1 never gives up
      * @param firstSequence sequence number of this camera's first record
      */
     CameraWorker(final String cameraId, final SourceLocation source, final SourceOptions options,
-                 final PacketSink.Factory sinks, final Backoff backoff, final int maxAttempts,
-                 final long firstSequence, final EnvelopePublisher publisher, final CameraHealth health) {
+                 final PacketSink.Factory sinks, final Backoff backoff, final Backoff authBackoff,
+                 final int maxAttempts, final long firstSequence, final EnvelopePublisher publisher,
+                 final CameraHealth health) {
         this.cameraId = cameraId;
         this.source = source;
         this.options = options;
         this.sinks = sinks;
         this.backoff = backoff;
+        this.authBackoff = authBackoff;
         this.maxAttempts = maxAttempts;
         this.nextSequence = firstSequence;
         this.publisher = publisher;
         this.health = health;
+        // one timeline per camera, kept across reconnects so its times never go back; a file read as fast as
+        // possible has no wall-clock meaning
+        this.clock = source.isFile() && !options.fileRealtime() ? CaptureClock.media() : CaptureClock.live();
     }
 
     @Override
@@ -63,12 +75,17 @@ final class CameraWorker implements Runnable {
                     guard.stop();
                 }
                 String cause;
-                try (CameraConnection c = CameraConnection.open(source, options, guard)) {
-                    health.connected(c.describe());
-                    LOG.info("camera {} connected to {} ({})", cameraId, source.display(), c.describe());
+                boolean refused = false;
+                boolean delivered = false;
+                try (CameraConnection c = CameraConnection.open(source, options, guard, learnt)) {
+                    health.connected(c.describe(), c.openMillis());
+                    LOG.info("camera {} connected to {} ({}) in {} ms", cameraId, source.display(), c.describe(),
+                        c.openMillis());
                     if (stream(c)) {
+                        learnt = c.learnt();
                         failures = 0;
                         backoff.reset();
+                        authBackoff.reset();
                     }
                     if (stopping) {
                         break;
@@ -80,10 +97,16 @@ final class CameraWorker implements Runnable {
                     }
                     continue;       // a looping file starts again at once: its end is not a failure
                 } catch (final StreamException e) {
-                    if (e.delivered()) {
+                    delivered = e.delivered();
+                    if (delivered) {
+                        learnt = e.learnt();
                         failures = 0;
                         backoff.reset();
+                        authBackoff.reset();
                     }
+                    cause = e.getMessage();
+                } catch (final CameraConnection.CredentialsRefused e) {
+                    refused = true;
                     cause = e.getMessage();
                 } catch (final IOException e) {
                     cause = e.getMessage();
@@ -98,16 +121,31 @@ final class CameraWorker implements Runnable {
                     break;
                 }
                 failures++;
-                health.reconnecting(cause);
+                if (refused) {
+                    health.credentialsRefused(cause);
+                } else if (delivered) {
+                    health.lost(cause);     // it was up: a disconnect, not a failed attempt
+                } else {
+                    health.attemptFailed(cause);
+                }
                 if (maxAttempts >= 0 && failures > maxAttempts) {
                     health.failed(cause);
                     LOG.error("camera {}: giving up after {} failed attempts in a row ({}); last error: {}", cameraId,
                         failures, IngestConfig.SOURCE_MAX_ATTEMPTS, CredentialRedactor.redact(cause));
                     return;
                 }
-                final long delay = backoff.nextDelayMs();
-                LOG.warn("camera {}: {}; reconnecting in {} ms (failure {} in a row)", cameraId,
-                    CredentialRedactor.redact(cause), delay, failures);
+                final long delay;
+                if (refused) {
+                    // cameras lock an account after a few failed logins: retry on the long schedule only
+                    delay = authBackoff.nextDelayMs();
+                    LOG.warn("camera {}: the camera refused the credentials: {}; next try in {} ms ({}, refusal {} "
+                            + "in a row)", cameraId, CredentialRedactor.redact(cause), delay,
+                        IngestConfig.SOURCE_AUTH_BACKOFF_BASE_MS, authBackoff.attempts());
+                } else {
+                    delay = backoff.nextDelayMs();
+                    LOG.warn("camera {}: {}; reconnecting in {} ms (failure {} in a row)", cameraId,
+                        CredentialRedactor.redact(cause), delay, failures);
+                }
                 if (stopSignal.await(delay, TimeUnit.MILLISECONDS)) {
                     break;
                 }
@@ -127,7 +165,8 @@ final class CameraWorker implements Runnable {
      */
     private boolean stream(final CameraConnection c) throws IOException, InterruptedException {
         boolean delivered = false;
-        try (PacketSink sink = sinks.open(c, this::publish)) {
+        clock.connected(c.deliveryDelayMicros());
+        try (PacketSink sink = sinks.open(c, clock, this::publish)) {
             final RealtimePacer pacer = source.isFile() && options.fileRealtime() ? new RealtimePacer() : null;
             IOException lost = null;
             try {
@@ -140,7 +179,7 @@ final class CameraWorker implements Runnable {
                         break;
                     }
                     final long before = sink.skippedPackets();
-                    sink.accept(p, System.currentTimeMillis() * 1000);
+                    sink.accept(p, System.currentTimeMillis() * 1000);     // read now, for the capture clock
                     if (sink.skippedPackets() != before) {
                         health.skipped();
                     }
@@ -150,7 +189,7 @@ final class CameraWorker implements Runnable {
             }
             sink.flush();
             if (lost != null) {
-                throw new StreamException(lost.getMessage(), delivered);
+                throw new StreamException(lost.getMessage(), delivered, delivered ? c.learnt() : null);
             }
         }
         return delivered;
@@ -176,10 +215,16 @@ final class CameraWorker implements Runnable {
     /** A connection that was open failed; says whether it had delivered video first. */
     private static final class StreamException extends IOException {
         private final boolean delivered;
+        private final transient CameraConnection.Learnt learnt;
 
-        StreamException(final String message, final boolean delivered) {
+        StreamException(final String message, final boolean delivered, final CameraConnection.Learnt learnt) {
             super(message);
             this.delivered = delivered;
+            this.learnt = learnt;
+        }
+
+        CameraConnection.Learnt learnt() {
+            return learnt;
         }
 
         boolean delivered() {

@@ -1,38 +1,163 @@
 package io.mobileformer.streams.ingest;
 
 /**
- * Capture times for the packets of one connection: wall-clock time of the first video packet, advanced by presentation
- * time from there.
+ * The capture timeline of one camera: turns the presentation timestamps (PTS) of its video into wall-clock capture
+ * times, across all its connections.
  *
- * <p>Following presentation time (rather than stamping each record with its arrival time) keeps network jitter and
- * our own buffering out of the timeline: frames 40 ms apart in the video are 40 ms apart in Kafka. Cameras' own
- * clocks (RTCP sender reports) are not trusted: many are never set. When presentation time and arrival drift more
- * than {@link #MAX_DRIFT_MICROS} apart (a timestamp jump, a camera whose clock runs fast) the clock re-anchors on
- * arrival time.
+ * <p>The rule (also in the README's ingest section and the {@code FrameEnvelope} schema):
+ * <ol>
+ *   <li>A frame's time is its PTS plus an offset, {@code capture = pts + offset}, so frame times inside a record follow
+ *       the stream's own timeline exactly: network jitter and our buffering never enter it.</li>
+ *   <li>The offset is anchored to the wall clock once per connection and is the smallest {@code arrival - pts} seen on
+ *       that connection: no frame can have been captured after it arrived, so the smallest difference is the one
+ *       closest to the truth (the transit time of the fastest packet). This is what makes a burst at connect right:
+ *       FFmpeg's probe hands over several seconds of video at once, and anchoring on the first packet read (as this
+ *       class used to) stamped the whole burst seconds late, then ahead of real time, then jumped back.</li>
+ *   <li>Drift is slewed, never jumped back: where the camera's clock runs slow the offset creeps forward by at most
+ *       {@link #SLEW_PPM} of the video's duration until arrivals cap it again; where it runs fast the arrivals lower
+ *       the offset by the drift itself (microseconds per frame), which rule 4 absorbs.</li>
+ *   <li>Per camera, times are strictly increasing (a record's first frame is later than the previous record's last)
+ *       and never ahead of the wall clock at the moment the record is stamped.</li>
+ *   <li>A discontinuity (the stream resumes after a freeze with its PTS continuing where it stopped, a camera that
+ *       resets its timestamps) shows as arrivals lagging the offset by more than {@link #REANCHOR_MICROS} for
+ *       {@link #REANCHOR_MICROS} of video in a row: the offset then re-anchors forward on those arrivals.</li>
+ * </ol>
+ * Cameras' own clocks (RTCP sender reports' NTP time) are not used: many cameras never have theirs set, and the
+ * receiver's clock is the one the rest of the pipeline compares against.
+ *
+ * <p>A source read faster than real time on purpose (a file with {@code source.file.realtime=false}) has no wall-clock
+ * meaning: {@link #media()} anchors on its first packet and follows PTS from there (rules 1 and 4's ordering only).
+ *
+ * <p>Single-threaded, like the camera that owns it; pure arithmetic on the times it is given, so tests drive it with
+ * made-up clocks.
  */
 final class CaptureClock {
-    static final long MAX_DRIFT_MICROS = 2_000_000;
+    /** Forward correction rate for a camera clock that runs slow: 1 ms per second of video. */
+    static final long SLEW_PPM = 1000;
+    /** A lag of arrivals behind the offset this long, for this much video, is a discontinuity, not jitter. */
+    static final long REANCHOR_MICROS = 1_000_000;
 
-    private long anchorWallMicros = Long.MIN_VALUE;
-    private long anchorPtsMicros;
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final boolean wallBound;
+    private long deliveryDelay;
+    private long offset = NONE;
+    private long offsetBeforeLast = NONE;
+    private long maxPts = NONE;
+    private long lagSincePts = NONE;
+    private long lagMinOffset;
+    private long lastIssued = NONE;
+
+    private CaptureClock(final boolean wallBound) {
+        this.wallBound = wallBound;
+    }
+
+    /** A live camera's clock: bound by the wall clock (rules 1-5). */
+    static CaptureClock live() {
+        return new CaptureClock(true);
+    }
+
+    /** A clock for sources read faster than real time: PTS from the first packet's arrival, ordering kept. */
+    static CaptureClock media() {
+        return new CaptureClock(false);
+    }
+
+    /** Whether this clock is bound by the wall clock (a live source). */
+    boolean wallBound() {
+        return wallBound;
+    }
 
     /**
-     * @param ptsMicros   the packet's presentation time ({@code Long.MIN_VALUE}: unknown)
-     * @param arrivalMicros wall-clock time the packet was read, microseconds since the epoch
-     * @return the capture time, microseconds since the epoch
+     * A new connection: its PTS timeline is unrelated to the last one's; ordering with earlier times is kept.
+     *
+     * @param deliveryDelayMicros how long after a frame arrived the demuxer hands it over at the least: FFmpeg's H.264
+     *                            and H.265 parsers (used on RTSP and on streams over HTTP) finish an access unit only
+     *                            when the next one begins, one frame interval later; 0 where frames come whole
      */
-    long captureMicros(final long ptsMicros, final long arrivalMicros) {
-        if (ptsMicros == Long.MIN_VALUE) {
-            return arrivalMicros;
+    void connected(final long deliveryDelayMicros) {
+        deliveryDelay = Math.max(0, deliveryDelayMicros);
+        offset = NONE;
+        offsetBeforeLast = NONE;
+        maxPts = NONE;
+        lagSincePts = NONE;
+    }
+
+    /**
+     * Takes one video packet as it was read; every packet must pass here, in reading order, before any frame it
+     * carries is stamped.
+     *
+     * @param pts         presentation time, microseconds ({@code Long.MIN_VALUE}: none)
+     * @param readMicros  wall-clock time it was read, microseconds since the epoch
+     */
+    void observe(final long pts, final long readMicros) {
+        if (pts == NONE) {
+            return;
         }
-        if (anchorWallMicros != Long.MIN_VALUE) {
-            final long t = anchorWallMicros + (ptsMicros - anchorPtsMicros);
-            if (Math.abs(t - arrivalMicros) <= MAX_DRIFT_MICROS) {
-                return t;
+        offsetBeforeLast = offset;
+        final long sample = readMicros - deliveryDelay - pts;
+        if (offset == NONE) {
+            offset = sample;
+            maxPts = pts;
+            return;
+        }
+        if (!wallBound) {
+            maxPts = Math.max(maxPts, pts);
+            return;
+        }
+        final long advance = Math.max(0, pts - maxPts);
+        maxPts = Math.max(maxPts, pts);
+        final long slewed = offset + advance * SLEW_PPM / 1_000_000;
+        if (sample - offset > REANCHOR_MICROS) {
+            if (lagSincePts == NONE) {
+                lagSincePts = pts;
+                lagMinOffset = sample;
+            } else {
+                lagMinOffset = Math.min(lagMinOffset, sample);
+                if (pts - lagSincePts >= REANCHOR_MICROS) {
+                    offset = lagMinOffset;
+                    lagSincePts = NONE;
+                    return;
+                }
             }
+            offset = slewed;
+        } else {
+            lagSincePts = NONE;
+            offset = Math.min(slewed, sample);
         }
-        anchorWallMicros = arrivalMicros;
-        anchorPtsMicros = ptsMicros;
-        return arrivalMicros;
+    }
+
+    /**
+     * Forgets what the last packet said about the timeline: when a connection fails, FFmpeg flushes its parser and
+     * hands over the frame it held at once, not when the next began, so that frame's read time less the delivery
+     * delay is up to one frame interval too early (measured: the segment flushed at a server kill stamped 66 ms early).
+     */
+    void forgetLast() {
+        if (offsetBeforeLast != NONE) {
+            offset = offsetBeforeLast;
+        }
+    }
+
+    /**
+     * Stamps a record: the capture time of its first frame, after which it follows PTS for {@code spanMicros}.
+     *
+     * @param firstPts   PTS of the record's first frame ({@code Long.MIN_VALUE}: none; the record is then taken to
+     *                   end now)
+     * @param spanMicros PTS of its last frame minus that of its first (0 for one frame)
+     * @param nowMicros  wall-clock time now, microseconds since the epoch
+     * @return capture time of the first frame, microseconds since the epoch: later than every frame stamped before
+     *     on this clock and, for a live clock, with the record's last frame no later than {@code nowMicros} unless
+     *     only that can keep the order (an unanchored burst longer than a record, not seen in practice)
+     */
+    long stamp(final long firstPts, final long spanMicros, final long nowMicros) {
+        final long span = Math.max(0, spanMicros);
+        long t = firstPts == NONE || offset == NONE ? nowMicros - span : firstPts + offset;
+        if (wallBound) {
+            t = Math.min(t, nowMicros - span);
+        }
+        if (lastIssued != NONE && t <= lastIssued) {
+            t = lastIssued + 1;     // per camera, strictly increasing: order wins over a microsecond of accuracy
+        }
+        lastIssued = t + span;
+        return t;
     }
 }

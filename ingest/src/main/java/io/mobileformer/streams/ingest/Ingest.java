@@ -47,7 +47,9 @@ public final class Ingest implements AutoCloseable {
             metrics.register(h);
             final Backoff backoff = new Backoff(config.getLong(IngestConfig.SOURCE_BACKOFF_BASE_MS),
                 config.getLong(IngestConfig.SOURCE_BACKOFF_MAX_MS), seeds.split());
-            workers.put(id, new CameraWorker(id, source, options, sinkFactory(config, id), backoff,
+            final Backoff authBackoff = Backoff.atLeastHalf(config.getLong(IngestConfig.SOURCE_AUTH_BACKOFF_BASE_MS),
+                config.getLong(IngestConfig.SOURCE_AUTH_BACKOFF_MAX_MS), seeds.split());
+            workers.put(id, new CameraWorker(id, source, options, sinkFactory(config, id), backoff, authBackoff,
                 config.getInt(IngestConfig.SOURCE_MAX_ATTEMPTS), firstSequence, publisher, h));
         });
         final long interval = config.getLong(IngestConfig.HEALTH_LOG_INTERVAL_MS);
@@ -87,13 +89,13 @@ public final class Ingest implements AutoCloseable {
         if (config.cameraMode(cameraId).equals("jpeg")) {
             final double fps = config.getDouble(IngestConfig.JPEG_FPS);
             final int quality = config.getInt(IngestConfig.JPEG_QUALITY);
-            return (connection, out) -> new JpegSampler(connection, fps, quality, out);
+            return (connection, clock, out) -> new JpegSampler(connection, fps, quality, clock, out);
         }
         final Segmenter.Container container = Segmenter.Container.of(config.getString(
             IngestConfig.SEGMENT_CONTAINER));
         final long segmentMs = config.getLong(IngestConfig.SEGMENT_MS);
         final int maxBytes = config.getInt(IngestConfig.SEGMENT_MAX_BYTES);
-        return (connection, out) -> new Segmenter(connection, container, segmentMs, maxBytes, out);
+        return (connection, clock, out) -> new Segmenter(connection, container, segmentMs, maxBytes, clock, out);
     }
 
     /** Health of one camera, live. */

@@ -1,6 +1,5 @@
 package io.mobileformer.streams.ingest;
 
-import io.mobileformer.streams.config.ConfigFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,14 +15,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code ./mfs ingest --config config/ingest.properties [--seconds N]}: publishes the configured cameras to Kafka
+ * {@code ./mfs ingest --config config/ingest.example.properties [--seconds N]} (a copy of it, edited): publishes the configured cameras to Kafka
  * until SIGTERM/Ctrl-C (or for N seconds), then stops the cameras, publishes the segments they hold and waits for Kafka
  * to acknowledge them. {@code --config-docs} prints the ingest settings reference (Markdown).
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-    description = "Cameras (rtsp, rtsps, https, files) to the frames topic, with reconnects.")
+    description = "Cameras (rtsp, rtsps, http(s), files) to the frames topic, with reconnects.")
 public final class IngestCommand implements Callable<Integer> {
-    @Option(names = "--config", paramLabel = "FILE", description = "Ingest settings: cameras, topic, Kafka connection.")
+    @Option(names = "--config", paramLabel = "FILE", description = "Ingest settings: cameras, topic, Kafka connection "
+        + "(start from config/ingest.example.properties; every key: --config-docs).")
     private Path config;
     @Option(names = "--seconds", defaultValue = "0",
         description = "Stop after this many seconds (0: at SIGTERM/Ctrl-C).")
@@ -45,7 +45,7 @@ public final class IngestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final PrintWriter out = spec.commandLine().getOut();
         if (configDocs) {
-            out.print(ConfigFiles.markdownReference(IngestConfig.CONFIG));
+            out.print(IngestConfig.markdownReference());
             return 0;
         }
         if (config == null) {

@@ -61,6 +61,8 @@ public final class IngestConfig extends AbstractConfig {
     public static final String SOURCE_STALL_TIMEOUT_MS = "source.stall-timeout-ms";
     public static final String SOURCE_BACKOFF_BASE_MS = "source.backoff.base-ms";
     public static final String SOURCE_BACKOFF_MAX_MS = "source.backoff.max-ms";
+    public static final String SOURCE_AUTH_BACKOFF_BASE_MS = "source.auth-backoff.base-ms";
+    public static final String SOURCE_AUTH_BACKOFF_MAX_MS = "source.auth-backoff.max-ms";
     public static final String SOURCE_MAX_ATTEMPTS = "source.max-attempts";
     public static final String HEALTH_LOG_INTERVAL_MS = "health.log-interval-ms";
     public static final String SEQUENCE_ORIGIN = "sequence.origin";
@@ -128,23 +130,34 @@ public final class IngestConfig extends AbstractConfig {
             "https"), Importance.MEDIUM, "RTSP lower transport. tcp (interleaved) survives NAT and firewalls and "
             + "loses no packets; udp has lower latency on a clean LAN but turns loss into broken frames.")
         .define(SOURCE_IO_TIMEOUT_MS, Type.LONG, 10_000L, between(100, 600_000), Importance.MEDIUM,
-            "Socket timeout while connecting to and reading from a network source (FFmpeg's timeout/rw_timeout). "
-                + "Bounds how long a camera that accepts a connection and then says nothing can hold its thread.")
+            "Socket timeout while connecting to and reading from a network source (FFmpeg's timeout/rw_timeout), and "
+                + "once a camera streams, the longest it may go without new video before it is dropped and "
+                + "reconnected, whatever else trickles in (RTCP, keep-alives, late or repeated packets).")
         .define(SOURCE_STALL_TIMEOUT_MS, Type.LONG, 15_000L, between(100, 3_600_000), Importance.MEDIUM,
-            "A connected source that delivers no video packet for this long is dropped and reconnected (the 'no "
-                + "frames received' state that otherwise needs a manual restart).")
+            "The longest a connection attempt may go without video: connecting, the RTSP handshake and FFmpeg's "
+                + "probe of the stream. Once streaming, source.io-timeout-ms applies if shorter (the 'no frames "
+                + "received' state that otherwise needs a manual restart).")
         .define(SOURCE_BACKOFF_BASE_MS, Type.LONG, 500L, between(1, 3_600_000), Importance.MEDIUM,
             "Cap of the first wait before reconnecting; each failure in a row doubles the cap up to "
                 + "source.backoff.max-ms, and the wait is uniform between 0 and the cap (full jitter, so cameras that "
                 + "dropped together do not reconnect in lockstep).")
         .define(SOURCE_BACKOFF_MAX_MS, Type.LONG, 30_000L, between(1, 3_600_000), Importance.MEDIUM,
             "Largest cap of the reconnect wait.")
+        .define(SOURCE_AUTH_BACKOFF_BASE_MS, Type.LONG, 60_000L, between(1, 86_400_000), Importance.MEDIUM,
+            "Wait before retrying a camera that refused the credentials (RTSP/HTTP 401 or 403): such a failure is not "
+                + "retried at the network pace, because cameras lock an account after a few failed logins. Each "
+                + "refusal in a row doubles the cap up to source.auth-backoff.max-ms, and the wait is uniform between "
+                + "half the cap and the cap (never short). With the defaults a camera is tried at most 5 times in ten "
+                + "minutes. The camera's state is auth_failed meanwhile.")
+        .define(SOURCE_AUTH_BACKOFF_MAX_MS, Type.LONG, 900_000L, between(1, 86_400_000), Importance.MEDIUM,
+            "Largest cap of the wait after refused credentials (default 15 minutes).")
         .define(SOURCE_MAX_ATTEMPTS, Type.INT, -1, atLeast(-1), Importance.LOW,
             "Failed attempts in a row after which a camera is marked failed and no longer retried; -1 retries forever "
                 + "(cameras come back after power cuts and firmware updates).")
         .define(HEALTH_LOG_INTERVAL_MS, Type.LONG, 30_000L, atLeast(0), Importance.LOW,
-            "Interval of the per-camera health log line (state, last packet age, reconnects, records and bytes "
-                + "sent); 0 turns it off. The same values are JMX metrics (mobileformer.ingest:type=camera-health).")
+            "Interval of the per-camera health log line (state, time since the last frame, successful reconnects, "
+                + "failed attempts, refused logins, last connect time, records and bytes sent, last error); 0 turns it "
+                + "off. The same values are JMX metrics (mobileformer.ingest:type=camera-health).")
         .define(SEQUENCE_ORIGIN, Type.STRING, "epoch-micros", ValidString.in("epoch-micros", "zero"),
             Importance.LOW, "First per-camera sequence number. epoch-micros starts at the start time in microseconds, "
                 + "so sequences keep growing across restarts without stored state (a camera never sends a million "
@@ -215,6 +228,9 @@ public final class IngestConfig extends AbstractConfig {
         if (getLong(SOURCE_BACKOFF_MAX_MS) < getLong(SOURCE_BACKOFF_BASE_MS)) {
             problems.add(SOURCE_BACKOFF_MAX_MS + " must be at least " + SOURCE_BACKOFF_BASE_MS);
         }
+        if (getLong(SOURCE_AUTH_BACKOFF_MAX_MS) < getLong(SOURCE_AUTH_BACKOFF_BASE_MS)) {
+            problems.add(SOURCE_AUTH_BACKOFF_MAX_MS + " must be at least " + SOURCE_AUTH_BACKOFF_BASE_MS);
+        }
         this.producer = producerProps(props, getInt(SEGMENT_MAX_BYTES), problems);
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid ingest configuration:\n  - " + String.join("\n  - ", problems));
@@ -245,6 +261,30 @@ public final class IngestConfig extends AbstractConfig {
             ConfigFiles.applyEnv(props, cameraKeys, env);
         }
         return new IngestConfig(props);
+    }
+
+    /**
+     * The settings reference of {@code ./mfs ingest --config-docs} (Markdown): the {@link #CONFIG} keys, generated
+     * from their definitions, and the keys that are not in it because their names vary (per camera) or belong to
+     * Kafka's producer, sorted together.
+     */
+    public static String markdownReference() {
+        final String generated = ConfigFiles.markdownReference(CONFIG);
+        final int body = generated.indexOf('\n', generated.indexOf('\n') + 1) + 1;
+        final List<String> rows = new ArrayList<>(generated.substring(body).lines().toList());
+        rows.add("| `bootstrap.servers` | list | required | host:port,... | Kafka brokers to publish to (Kafka's "
+            + "producer setting, the only one required). Every other producer setting passes through, plain "
+            + "(`security.protocol`, `sasl.jaas.config`, `ssl.truststore.location`, ...) or with a `producer.` prefix, "
+            + "which wins; `enable.idempotence=true` and `acks=all` are enforced: a retried send must neither "
+            + "duplicate nor lose a segment. |");
+        rows.add("| `camera.<id>.url` | string | required | rtsp://, rtsps://, http(s)://, file: (see `source.schemes`) "
+            + "| Source of camera `<id>` (one per id in `cameras`). Credentials go in the URL "
+            + "(`rtsp://user:password@host:554/path`); keep them out of the file with the environment: "
+            + "`MFS_CAMERA_<ID>_URL` (id upper-cased, dashes as underscores). They are masked in every log line, "
+            + "error and health record. |");
+        rows.add("| `camera.<id>.mode` | string | `mode` | segments, jpeg | Overrides `mode` for camera `<id>`. |");
+        rows.sort(null);
+        return generated.substring(0, body) + String.join("\n", rows) + "\n";
     }
 
     public static String cameraKey(final String id, final String suffix) {

@@ -34,13 +34,20 @@ public final class IngestMetrics implements AutoCloseable {
     /** Registers the gauges of one camera. */
     public void register(final CameraHealth h) {
         final Map<String, String> tags = Map.of("camera", h.cameraId());
-        metrics.addMetric(name("state", "0 connecting, 1 connected, 2 reconnecting, 3 failed, 4 finished, 5 stopped",
+        metrics.addMetric(name("state", "0 connecting, 1 connected, 2 reconnecting, 3 failed, 4 finished, 5 stopped, 6 auth_failed",
             tags), (Gauge<Integer>) (config, now) -> h.state().ordinal());
         metrics.addMetric(name("connected", "1 while video is being received, else 0", tags),
             (Gauge<Integer>) (config, now) -> h.state() == CameraHealth.State.CONNECTED ? 1 : 0);
         metrics.addMetric(name("last-packet-age-ms", "milliseconds since the last video packet (-1: none yet)", tags),
             (Gauge<Long>) (config, now) -> h.lastPacketAgeMs(System.nanoTime()));
-        counter("reconnect-total", "connections lost or failed", tags, h, CameraHealth::reconnects);
+        counter("reconnect-total", "successful reconnects: connections opened after the first", tags, h,
+            CameraHealth::reconnects);
+        counter("failed-attempts-total", "connection attempts that failed, refused credentials included", tags, h,
+            CameraHealth::failedAttempts);
+        counter("auth-failures-total", "connection attempts refused for their credentials (401/403)", tags, h,
+            CameraHealth::authFailures);
+        counter("last-connect-ms", "how long the last successful connection took to open: connect, handshake, "
+            + "probe (-1: none yet)", tags, h, CameraHealth::lastConnectMs);
         counter("records-sent-total", "records acknowledged by Kafka", tags, h, CameraHealth::records);
         counter("bytes-sent-total", "payload bytes acknowledged by Kafka", tags, h, CameraHealth::bytes);
         counter("send-errors-total", "records Kafka did not accept", tags, h, CameraHealth::sendErrors);

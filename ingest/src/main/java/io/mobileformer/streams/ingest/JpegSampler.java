@@ -20,14 +20,15 @@ final class JpegSampler implements PacketSink {
     private final VideoDecoder decoder;
     private final JpegEncoder encoder;
     private final Sampling.Selector selector;
-    private final CaptureClock clock = new CaptureClock();
+    private final CaptureClock clock;
     private boolean sawKey;
     private long skipped;
     private int index;
-    private long arrivalMicros;
 
-    JpegSampler(final CameraConnection connection, final double fps, final int quality,
+    /** @param clock the camera's capture clock, told about this connection already */
+    JpegSampler(final CameraConnection connection, final double fps, final int quality, final CaptureClock clock,
                 final Consumer<MediaRecord> out) throws IOException {
+        this.clock = clock;
         this.connection = connection;
         this.out = out;
         this.decoder = new VideoDecoder(connection.codecParameters(), connection.videoStream().time_base());
@@ -38,12 +39,12 @@ final class JpegSampler implements PacketSink {
     @Override
     public void accept(final AVPacket packet, final long arrival) throws IOException {
         try {
+            clock.observe(connection.ptsMicros(packet), arrival);
             sawKey |= CameraConnection.isKey(packet);
             if (!sawKey) {
                 skipped++;
                 return;
             }
-            arrivalMicros = arrival;
             decoder.decode(packet, this::frame);
         } finally {
             avcodec.av_packet_unref(packet);
@@ -52,7 +53,8 @@ final class JpegSampler implements PacketSink {
 
     private void frame(final AVFrame f) throws IOException {
         final long ptsMicros = connection.toMicros(f.best_effort_timestamp());
-        final long capture = clock.captureMicros(ptsMicros, arrivalMicros);
+        // a decoded frame is never newer than the last packet observed, so its time is not ahead of the wall clock
+        final long capture = clock.stamp(ptsMicros, 0, System.currentTimeMillis() * 1000);
         // sample on the capture timeline: it follows presentation time, and stays defined for frames without one
         if (selector.keep(index++, capture)) {
             out.accept(new MediaRecord("image/jpeg", encoder.encode(f), capture, f.width(), f.height(), null, 1));

@@ -15,7 +15,9 @@ interface PacketSink extends AutoCloseable {
     /** Creates the sink for one connection. */
     @FunctionalInterface
     interface Factory {
-        PacketSink open(CameraConnection connection, Consumer<MediaRecord> out) throws IOException;
+        /** @param clock the camera's capture clock (one per camera, across connections), already {@code connected()} */
+        PacketSink open(CameraConnection connection, CaptureClock clock, Consumer<MediaRecord> out)
+            throws IOException;
     }
 
     /**

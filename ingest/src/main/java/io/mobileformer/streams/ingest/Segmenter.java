@@ -16,10 +16,17 @@ import java.util.function.Consumer;
  *
  * <p>A segment starts at a key frame and ends just before the first key frame at or after {@code segmentMs} of video,
  * so every segment decodes on its own (the detection pipeline opens one demuxer per record). Packets before the
- * connection's first key frame cannot be decoded and are skipped (counted). A segment that reaches
+ * connection's first key frame cannot be decoded and are skipped (counted), and so is a key frame without a
+ * timestamp that would start a segment. A segment that reaches
  * {@code maxBytes} first is published as it is, and packets are skipped until the next key frame. Open GOPs (leading
  * pictures referencing the previous GOP) would decode with errors at the start of a segment; IP cameras use closed
  * GOPs.
+ *
+ * <p>A record's capture time is its first frame's, from the camera's {@link CaptureClock}, stamped when the segment is
+ * finished: by then the clock has seen every packet of the segment, so a burst at connect (FFmpeg hands over the
+ * seconds of video its probe buffered all at once) is stamped when it was captured, not when it was read. For the same
+ * reason a live segment is not cut while packets arrive at more than twice real time (it is still the burst): a
+ * later cut would have to be stamped before the one before it.
  *
  * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder until
  * {@link #close()}; single-threaded like its camera.
@@ -48,16 +55,25 @@ final class Segmenter implements PacketSink {
     private final long segmentMicros;
     private final int maxBytes;
     private final Consumer<MediaRecord> out;
-    private final CaptureClock clock = new CaptureClock();
+    private final CaptureClock clock;
     private FFmpegFrameRecorder recorder;
     private ByteArrayOutputStream buffer;
     private long startPts;
-    private long captureMicros;
+    private long maxPts;
+    private long previousPts = Long.MIN_VALUE;
+    private long previousRead;
     private int frames;
     private long skipped;
 
     Segmenter(final CameraConnection connection, final Container container, final long segmentMs, final int maxBytes,
               final Consumer<MediaRecord> out) {
+        this(connection, container, segmentMs, maxBytes, CaptureClock.media(), out);
+    }
+
+    /** @param clock the camera's capture clock, told about this connection already */
+    Segmenter(final CameraConnection connection, final Container container, final long segmentMs, final int maxBytes,
+              final CaptureClock clock, final Consumer<MediaRecord> out) {
+        this.clock = clock;
         this.connection = connection;
         this.container = container;
         this.segmentMicros = segmentMs * 1000;
@@ -69,26 +85,32 @@ final class Segmenter implements PacketSink {
     public void accept(final AVPacket packet, final long arrivalMicros) throws IOException {
         try {
             final long pts = connection.ptsMicros(packet);
-            final long capture = clock.captureMicros(pts, arrivalMicros);
+            clock.observe(pts, arrivalMicros);
             final boolean key = CameraConnection.isKey(packet);
-            if (recorder != null && startPts == Long.MIN_VALUE) {
-                startPts = pts;     // RTSP's first packet often has no timestamp: measure from the first that has
+            if (recorder != null && key && pts != Long.MIN_VALUE && pts - startPts >= segmentMicros
+                && !burst(pts, arrivalMicros)) {
+                finish(arrivalMicros);
             }
-            if (recorder != null && key && (pts == Long.MIN_VALUE || startPts == Long.MIN_VALUE
-                || pts - startPts >= segmentMicros)) {
-                finish();
+            if (pts != Long.MIN_VALUE) {
+                previousPts = pts;
+                previousRead = arrivalMicros;
             }
             if (recorder == null) {
-                if (!key) {
+                // a segment's capture time is its first frame's: a frame without a timestamp (RTSP's first packet
+                // often has none) cannot be placed on the timeline, so a segment waits for a timed key frame
+                if (!key || pts == Long.MIN_VALUE) {
                     skipped++;
                     return;
                 }
-                begin(pts, capture);
+                begin(pts);
             }
             recorder.recordPacket(packet);
             frames++;
+            if (pts != Long.MIN_VALUE) {
+                maxPts = maxPts == Long.MIN_VALUE ? pts : Math.max(maxPts, pts);
+            }
             if (buffer.size() >= maxBytes) {
-                finish();
+                finish(arrivalMicros);
             }
         } catch (final FrameRecorder.Exception e) {
             discard();
@@ -98,7 +120,17 @@ final class Segmenter implements PacketSink {
         }
     }
 
-    private void begin(final long pts, final long capture) throws FrameRecorder.Exception {
+    /**
+     * Whether a live packet came in faster than twice real time after the one before: the burst of video FFmpeg's
+     * probe buffered at connect is still being read. Cutting inside it would stamp the cut with an offset the rest of
+     * the burst then lowers, so the next segment would start before this one ended.
+     */
+    private boolean burst(final long pts, final long arrivalMicros) {
+        return clock.wallBound() && previousPts != Long.MIN_VALUE
+            && arrivalMicros - previousRead < (pts - previousPts) / 2;
+    }
+
+    private void begin(final long pts) throws FrameRecorder.Exception {
         buffer = new ByteArrayOutputStream(256 * 1024);
         final FFmpegFrameRecorder r = new FFmpegFrameRecorder(buffer, connection.width(), connection.height(), 0);
         r.setFormat(container.format);
@@ -121,14 +153,16 @@ final class Segmenter implements PacketSink {
         }
         recorder = r;
         startPts = pts;
-        captureMicros = capture;
+        maxPts = pts;
         frames = 0;
     }
 
-    private void finish() throws FrameRecorder.Exception {
+    private void finish(final long nowMicros) throws FrameRecorder.Exception {
         final FFmpegFrameRecorder r = recorder;
         recorder = null;
         r.stop();
+        final long span = maxPts - startPts;
+        final long captureMicros = clock.stamp(startPts, span, nowMicros);
         final double fps = connection.fps();
         out.accept(new MediaRecord(container.mime, buffer.toByteArray(), captureMicros, connection.width(),
             connection.height(), fps > 0 ? fps : null, frames));
@@ -150,8 +184,9 @@ final class Segmenter implements PacketSink {
     @Override
     public void flush() throws IOException {
         if (recorder != null) {
+            clock.forgetLast();     // the connection ended: its last frame may be a parser flush (see there)
             try {
-                finish();
+                finish(System.currentTimeMillis() * 1000);
             } catch (final FrameRecorder.Exception e) {
                 discard();
                 throw new IOException("closing a segment failed: " + Ffmpeg.message(e), e);

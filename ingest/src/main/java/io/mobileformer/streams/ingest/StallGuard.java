@@ -26,13 +26,14 @@ final class StallGuard implements AutoCloseable {
     private static final Map<Long, StallGuard> ACTIVE = new ConcurrentHashMap<>();
     private static final Callback CALLBACK = new Callback();
 
-    private final long stallNanos;
+    private volatile long limitNanos;
+    private volatile String limitKey = IngestConfig.SOURCE_STALL_TIMEOUT_MS;
     private final BytePointer key = new BytePointer(1);
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile boolean stopping;
 
     StallGuard(final long stallTimeoutMs) {
-        this.stallNanos = stallTimeoutMs * 1_000_000L;
+        this.limitNanos = stallTimeoutMs * 1_000_000L;
         ACTIVE.put(key.address(), this);
     }
 
@@ -41,7 +42,26 @@ final class StallGuard implements AutoCloseable {
         oc.interrupt_callback().callback(CALLBACK).opaque(key);
     }
 
-    /** A video packet arrived: the stall clock restarts. */
+    /**
+     * The connection is open and streaming: from now on, no new video for {@code ioTimeoutMs} drops it (if that is
+     * shorter than the stall timeout, which then bounded only the open). Without this a frozen camera was held for
+     * the whole stall timeout after its last packet, however short the I/O timeout.
+     */
+    void streaming(final long ioTimeoutMs) {
+        lastProgressNanos = System.nanoTime();     // the open (and its probe) delivered video: the stream starts now
+        final long io = ioTimeoutMs * 1_000_000L;
+        if (io < limitNanos) {
+            limitNanos = io;
+            limitKey = IngestConfig.SOURCE_IO_TIMEOUT_MS;
+        }
+    }
+
+    /** The setting whose limit applies now, to name it in errors. */
+    String limitKey() {
+        return limitKey;
+    }
+
+    /** New video arrived: the stall clock restarts. */
     void progress(final long nowNanos) {
         lastProgressNanos = nowNanos;
     }
@@ -56,7 +76,7 @@ final class StallGuard implements AutoCloseable {
     }
 
     boolean stalled(final long nowNanos) {
-        return nowNanos - lastProgressNanos > stallNanos;
+        return nowNanos - lastProgressNanos > limitNanos;
     }
 
     long msSinceProgress(final long nowNanos) {

@@ -51,6 +51,35 @@ class BackoffTest {
     }
 
     @Test
+    void refusedCredentialsWaitAtLeastHalfTheCapSoACameraIsTriedAHandfulOfTimesInTenMinutes() {
+        final IngestConfig c = IngestConfig.of(java.util.Map.of("cameras", "a", "camera.a.url", "rtsp://h/x",
+            "bootstrap.servers", "k:9092"));
+        // the unluckiest draws: every wait as short as the schedule allows
+        final Backoff b = Backoff.atLeastHalf(c.getLong(IngestConfig.SOURCE_AUTH_BACKOFF_BASE_MS),
+            c.getLong(IngestConfig.SOURCE_AUTH_BACKOFF_MAX_MS), new java.util.Random() {
+                @Override
+                public long nextLong(final long bound) {
+                    return 0;
+                }
+            });
+        long t = 0;
+        int attempts = 1;
+        while (true) {
+            t += b.nextDelayMs();
+            if (t > 600_000) {
+                break;
+            }
+            attempts++;
+        }
+        assertEquals(5, attempts, "tries in ten minutes: at 0, 30, 90, 210 and 450 s");
+        final Backoff spread = Backoff.atLeastHalf(1000, 1000, new SplittableRandom(4));
+        for (int i = 0; i < 1000; i++) {
+            final long d = spread.nextDelayMs();
+            assertTrue(d >= 500 && d <= 1000, d + " within [cap/2, cap]");
+        }
+    }
+
+    @Test
     void nonsenseBoundsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new Backoff(0, 10, new SplittableRandom()));
         assertThrows(IllegalArgumentException.class, () -> new Backoff(100, 10, new SplittableRandom()));

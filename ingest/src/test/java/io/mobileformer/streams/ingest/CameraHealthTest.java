@@ -15,17 +15,21 @@ class CameraHealthTest {
     void logLineSaysStateAgeCountsAndTheLastErrorWithoutCredentials() {
         final CameraHealth h = new CameraHealth("gate");
         assertTrue(h.snapshot().logLine().startsWith("camera=gate state=connecting last_packet_age_ms=none "
-            + "reconnects=0 records=0 bytes=0"), h.snapshot().logLine());
-        h.connected("h264 1920x1080 25.00fps");
+            + "reconnects=0 failed_attempts=0 auth_failures=0 connect_ms=none records=0 bytes=0"), h.snapshot().logLine());
+        h.connected("h264 1920x1080 25.00fps", 350);
         h.packet(System.nanoTime());
         h.sent(1000);
         h.sent(500);
-        h.reconnecting("cannot open rtsp://admin:gate-pass-77@10.0.0.3/ch1: 401");
+        h.credentialsRefused("cannot open rtsp://admin:gate-pass-77@10.0.0.3/ch1: 401");
         final String line = h.snapshot().logLine();
-        assertTrue(line.contains("state=reconnecting") && line.contains("reconnects=1") && line.contains("records=2")
+        assertTrue(line.contains("state=auth_failed") && line.contains("reconnects=0") && line.contains("records=2")
+            && line.contains("failed_attempts=1 auth_failures=1")
             && line.contains("bytes=1500") && line.contains("stream=\"h264 1920x1080 25.00fps\""), line);
         assertTrue(line.contains("last_error=\"cannot open rtsp://***@10.0.0.3/ch1: 401\""), line);
         assertFalse(line.contains("gate-pass-77"));
+        h.connected("h264 1920x1080 25.00fps", 350);
+        assertTrue(h.snapshot().logLine().contains("reconnects=1 failed_attempts=1 auth_failures=1"));
+        assertTrue(h.snapshot().logLine().endsWith("last_error=\"\""), "recovery clears the last error");
         h.failed("gave up");
         h.stopped();
         assertEquals(CameraHealth.State.FAILED, h.state(), "stopping does not hide that a camera had failed");
@@ -36,12 +40,24 @@ class CameraHealthTest {
         final CameraHealth h = new CameraHealth("metrics-cam");
         try (IngestMetrics m = new IngestMetrics()) {
             m.register(h);
-            h.connected("h264");
+            h.connected("h264", 350);
             h.sent(42);
-            h.reconnecting("x");
+            h.lost("x");
             assertEquals(2, m.value("metrics-cam", "state"));
             assertEquals(0, m.value("metrics-cam", "connected"));
-            assertEquals(1L, m.value("metrics-cam", "reconnect-total"));
+            // one outage: three refused attempts, then back
+            h.attemptFailed("refused");
+            h.attemptFailed("refused");
+            h.credentialsRefused("401");
+            assertEquals(6, m.value("metrics-cam", "state"), "auth_failed");
+            h.connected("h264", 350);
+            assertEquals(1L, m.value("metrics-cam", "reconnect-total"), "one successful reconnect");
+            assertEquals(3L, m.value("metrics-cam", "failed-attempts-total"));
+            assertEquals(1L, m.value("metrics-cam", "auth-failures-total"));
+            final String line = h.snapshot().logLine();
+            assertTrue(line.contains("reconnects=1 failed_attempts=3 auth_failures=1 connect_ms=350"),
+                "same figures: " + line);
+            assertEquals(350L, m.value("metrics-cam", "last-connect-ms"));
             assertEquals(42L, m.value("metrics-cam", "bytes-sent-total"));
             assertEquals(-1L, m.value("metrics-cam", "last-packet-age-ms"));
             final Object jmx = ManagementFactory.getPlatformMBeanServer().getAttribute(

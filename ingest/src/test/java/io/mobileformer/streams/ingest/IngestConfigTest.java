@@ -146,6 +146,16 @@ class IngestConfigTest {
         final String md = io.mobileformer.streams.config.ConfigFiles.markdownReference(IngestConfig.CONFIG);
         assertTrue(md.contains("| `source.stall-timeout-ms` | long | `15000` |"), md);
         assertFalse(md.contains("bootstrap.servers"), "producer settings are Kafka's own, documented there");
+        // ./mfs ingest --config-docs adds the keys whose names vary or are Kafka's, in the same table
+        final String all = IngestConfig.markdownReference();
+        assertTrue(all.startsWith("| key | type | default |"), all);
+        for (final String row : List.of("| `bootstrap.servers` | list | required |", "| `camera.<id>.url` | string | "
+            + "required |", "| `camera.<id>.mode` |", "| `source.auth-backoff.max-ms` | long | `900000` |")) {
+            assertTrue(all.contains(row), row + " in\n" + all);
+        }
+        final List<String> keys = all.lines().skip(2).map(l -> l.substring(0, l.indexOf(" | "))).toList();
+        assertEquals(keys.stream().sorted().toList(), keys, "one sorted table");
+        assertTrue(all.contains("MFS_CAMERA_<ID>_URL"), "credentials from the environment are documented");
     }
 
     @Test

@@ -120,6 +120,8 @@ class IngestCommandIT {
         final String md = buf.toString(StandardCharsets.UTF_8);
         assertTrue(md.startsWith("| key | type | default |"), md);
         assertTrue(md.contains("`source.schemes`") && md.contains("`segment.ms`"), md);
+        assertTrue(md.contains("| `bootstrap.servers` |") && md.contains("| `camera.<id>.url` |")
+            && md.contains("| `source.auth-backoff.base-ms` |"), "the keys a first config needs are documented: " + md);
     }
 
     private static List<FrameEnvelope> envelopes(final List<ConsumerRecord<byte[], byte[]>> records,

@@ -53,6 +53,55 @@ class SegmenterTest {
         return out;
     }
 
+    /**
+     * A live camera's first connection, with real FFmpeg remuxing: a 4 s clip at 15 fps with a key frame every 10
+     * frames, whose first 20 frames come as the probe's burst, all read at once when the burst ends; the rest arrives
+     * in real time, 5 ms after capture. Frame {@code i} was captured at {@code C0 + pts_i}.
+     */
+    @Test
+    void aBurstAtConnectIsHeldInOneSegmentAndEverySegmentIsStampedWhenItsFirstFrameWasCaptured() throws Exception {
+        final Path f = root.resolve("long.ts");
+        Files.write(f, TestMedia.segment(60, 160, 96, MediaEncoder.Container.MPEG_TS, 10));
+        final SourceLocation src = new SourcePolicy(List.of("file"), root.toString()).resolve("cam", "long.ts");
+        final long c0 = 1_700_000_000_000_000L;
+        final long frame = 1_000_000 / 15;
+        final List<MediaRecord> out = new ArrayList<>();
+        final List<Long> stampedAt = new ArrayList<>();
+        final List<Long> keyPts = new ArrayList<>();
+        final CaptureClock clock = CaptureClock.live();
+        clock.connected(0);
+        try (CameraConnection c = CameraConnection.open(src, OPTIONS, new StallGuard(5000));
+             Segmenter s = new Segmenter(c, Segmenter.Container.MPEGTS, 500, 8 << 20, clock, out::add)) {
+            AVPacket p;
+            long pts0 = Long.MIN_VALUE;
+            while ((p = c.read()) != null) {
+                final long pts = c.ptsMicros(p);
+                pts0 = pts0 == Long.MIN_VALUE ? pts : pts0;
+                if (CameraConnection.isKey(p)) {
+                    keyPts.add(pts - pts0);
+                }
+                final long captured = c0 + pts - pts0;
+                final long now = pts - pts0 < 20 * frame ? c0 + 19 * frame + 5_000 : captured + 5_000;
+                final int before = out.size();
+                s.accept(p, now);
+                if (out.size() != before) {
+                    stampedAt.add(now);
+                }
+            }
+        }
+        // the burst is not cut at its key frame 10 (it came faster than real time); the first key frame read in real
+        // time (20) cuts it; then one GOP per segment (the last one is still open when the clip ends)
+        assertEquals(List.of(20, 10, 10, 10), out.stream().map(MediaRecord::frames).toList(), out.toString());
+        final List<Long> truth = List.of(c0, c0 + keyPts.get(2), c0 + keyPts.get(3), c0 + keyPts.get(4));
+        for (int i = 0; i < out.size(); i++) {
+            final MediaRecord r = out.get(i);
+            assertTrue(Math.abs(r.captureMicros() - truth.get(i)) < frame, "segment " + i + " stamped "
+                + (r.captureMicros() - truth.get(i)) + " us from its first frame's capture time");
+            assertTrue(r.captureMicros() + (r.frames() - 1) * frame <= stampedAt.get(i), "not ahead of the clock");
+        }
+        assertTrue(out.get(1).captureMicros() > out.get(0).captureMicros() + 19 * frame, "in order");
+    }
+
     private static List<DecodedFrame> decode(final MediaRecord r) throws Exception {
         final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
             new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));

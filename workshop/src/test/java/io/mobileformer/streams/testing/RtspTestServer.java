@@ -57,7 +57,10 @@ public final class RtspTestServer implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> clients = new CopyOnWriteArrayList<>();
     private final AtomicInteger plays = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<Long> keyFramesSentMicros = new CopyOnWriteArrayList<>();
     private volatile Video video = Video.FLOWING;
+    private volatile long lastVideoSentNanos;
     private volatile boolean closed;
 
     private RtspTestServer(final int port, final H264Clip clip, final Behaviour behaviour, final String user,
@@ -97,6 +100,24 @@ public final class RtspTestServer implements AutoCloseable {
         return plays.get();
     }
 
+    /** TCP connections accepted so far: one per client attempt (FFmpeg's RTSP client uses one connection). */
+    public int connections() {
+        return connections.get();
+    }
+
+    /**
+     * Wall-clock times (microseconds since the epoch) at which a key frame was sent, in any session: the source's own
+     * timeline, which a segment's capture time must match.
+     */
+    public List<Long> keyFramesSentMicros() {
+        return List.copyOf(keyFramesSentMicros);
+    }
+
+    /** {@link System#nanoTime()} when the last video frame was written, in any session. */
+    public long lastVideoSentNanos() {
+        return lastVideoSentNanos;
+    }
+
     /** Switches what every playing session sends; requests are answered throughout. */
     public void video(final Video mode) {
         this.video = mode;
@@ -125,6 +146,7 @@ public final class RtspTestServer implements AutoCloseable {
         while (!closed) {
             try {
                 final Socket s = server.accept();
+                connections.incrementAndGet();
                 clients.add(s);
                 final Thread t = new Thread(() -> session(s), "rtsp-test-session-" + s.getPort());
                 t.setDaemon(true);
@@ -261,9 +283,14 @@ public final class RtspTestServer implements AutoCloseable {
                 }
                 final int rtpTime = (int) (i * 90_000 / clip.fps());
                 final List<byte[]> nals = clip.units().get((int) (i % n));
+                if (clip.keys().get((int) (i % n))) {
+                    final java.time.Instant now = java.time.Instant.now();
+                    keyFramesSentMicros.add(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
+                }
                 for (int k = 0; k < nals.size(); k++) {
                     seq = packetize(out, lock, nals.get(k), k == nals.size() - 1, rtpTime, seq);
                 }
+                lastVideoSentNanos = System.nanoTime();
             }
         } catch (final IOException | InterruptedException e) {
             // connection closed
