@@ -198,8 +198,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
         final List<FrameEnvelope> out = new ArrayList<>();
         for (int cam = 0; cam < 2; cam++) {
             final SyntheticFeed feed = new SyntheticFeed("bench-" + cam, 500 + cam, w, h, 15, segment, 0);
+            // stamped as three consecutive records that ended before now (the bench replays them at its own pace)
+            final Instant start = Instant.now().minusSeconds(3L * segment);
             for (int i = 0; i < 3; i++) {
-                out.add(feed.next(Instant.now()).envelope());
+                out.add(feed.next(start.plusMillis(Math.round((i + 1) * segment * 1000 / 15.0))).envelope());
             }
         }
         return out;

@@ -103,15 +103,27 @@ final class DemoClipCamera {
     void publish(final KafkaProducer<String, byte[]> producer, final long deadline, final AtomicBoolean stop) {
         long next = System.nanoTime();
         long seq = 0;
+        Instant lastFrame = null;
         try {
             while (next < deadline && !stop.get()) {
                 final ClipSegments.Segment s = clip.segments().get((int) (seq % clip.segments().size()));
-                final Instant now = Instant.now();
+                final long frameNanos = Math.round(1e9 / clip.fps());
+                if (lastFrame != null) {
+                    // behind real time, wait until this segment's frames have been "captured", one frame interval
+                    // after the last one published: frame times never go backwards
+                    final long early = Duration.between(Instant.now(), lastFrame.plusNanos(s.frames() * frameNanos))
+                        .toNanos();
+                    if (early > 0) {
+                        Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
+                    }
+                }
+                // the segment's last frame is "now", so no frame is stamped ahead of the clock
+                final Instant first = Instant.now().minusNanos((s.frames() - 1) * frameNanos);
+                lastFrame = first.plusNanos((s.frames() - 1) * frameNanos);
                 final FrameEnvelope env = FrameEnvelope.newBuilder()
                     .setCameraId(CAMERA)
                     .setSequence(seq)
-                    // the segment's last frame is "now", so no frame is stamped ahead of the clock
-                    .setCaptureTime(now.minusNanos(Math.round((s.frames() - 1) / clip.fps() * 1e9)))
+                    .setCaptureTime(first)
                     .setContentType("video/mp2t")
                     .setPayload(ByteBuffer.wrap(s.payload()))
                     .setWidth(clip.width())

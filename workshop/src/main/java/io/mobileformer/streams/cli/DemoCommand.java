@@ -317,6 +317,11 @@ final class DemoCommand implements Callable<Integer> {
             long next = System.nanoTime();
             try {
                 while (next < deadline && !stop.get()) {
+                    // behind real time, wait for the frames to have been "captured": times never go backwards
+                    final long early = Duration.between(Instant.now(), feed.readyAt()).toNanos();
+                    if (early > 0) {
+                        Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
+                    }
                     final SyntheticFeed.Record r = feed.next(Instant.now());
                     final String key = id + "/" + r.envelope().getSequence();
                     final byte[] value = AvroSerdes.frameEnvelope().serializer().serialize("frames", r.envelope());

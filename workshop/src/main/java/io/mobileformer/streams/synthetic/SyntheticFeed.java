@@ -26,6 +26,8 @@ public final class SyntheticFeed {
     private final int segmentFrames;
     private final int stillEvery;
     private long sequence;
+    /** Capture time of the last frame published, null before the first record. */
+    private Instant lastFrame;
 
     public SyntheticFeed(final String cameraId, final long seed, final int width, final int height, final double fps,
                          final int segmentFrames, final int stillEvery) {
@@ -41,20 +43,39 @@ public final class SyntheticFeed {
     }
 
     /**
+     * The earliest wall-clock time at which the next record may be published: when its last frame has been captured,
+     * one frame interval after the previous record's last frame. A caller that is behind real time waits until then,
+     * as a real camera cannot deliver frames faster than it captures them.
+     */
+    public Instant readyAt() {
+        return lastFrame == null ? Instant.EPOCH : lastFrame.plusNanos(Math.round(framesOf(sequence) / fps * 1e9));
+    }
+
+    private int framesOf(final long seq) {
+        return stillEvery > 0 && seq % stillEvery == stillEvery - 1 ? 1 : segmentFrames;
+    }
+
+    /**
      * Renders and encodes the next record as a camera publishing it at {@code now} would: its last frame was captured
      * at {@code now} and its first {@code (n - 1) / fps} seconds earlier. The envelope's capture time is that of the
      * first frame and each frame's time is capture time + its offset, so no frame (and no detection record, which
-     * carries its frame's time) is stamped ahead of the clock.
+     * carries its frame's time) is stamped ahead of the clock. Frame times never go backwards: when {@code now} is
+     * earlier than {@link #readyAt()} (a caller that did not wait), the record starts one frame interval after the
+     * previous one's last frame instead, and is then stamped ahead of {@code now}.
      */
     public Record next(final Instant now) throws IOException {
         final long seq = sequence++;
         final boolean still = stillEvery > 0 && seq % stillEvery == stillEvery - 1;
-        final int n = still ? 1 : segmentFrames;
+        final int n = framesOf(seq);
         final List<SyntheticCamera.Frame> frames = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             frames.add(camera.next());
         }
-        final Instant captureTime = now.minusNanos(Math.round((n - 1) / fps * 1e9));
+        Instant captureTime = now.minusNanos(Math.round((n - 1) / fps * 1e9));
+        if (lastFrame != null && !captureTime.isAfter(lastFrame)) {
+            captureTime = lastFrame.plusNanos(Math.round(1e9 / fps));
+        }
+        lastFrame = captureTime.plusNanos(Math.round((n - 1) / fps * 1e9));
         final int w = camera.width();
         final int h = camera.height();
         final byte[] payload = still ? MediaEncoder.jpeg(frames.get(0).rgb(), w, h)
