@@ -20,6 +20,10 @@ public final class OnnxModelLoader {
     /** Softmax, Split and ReduceMean changed meaning at 13; we implement the opset 13-17 semantics. */
     static final int MIN_OPSET = 13;
     static final int MAX_OPSET = 17;
+    /** Element types a graph input may have; integer and bool inputs are bound as constants per call. */
+    private static final java.util.Set<Integer> ELEMENT_TYPES = java.util.Set.of(
+        OnnxMl.TensorProto.DataType.FLOAT_VALUE, OnnxMl.TensorProto.DataType.INT64_VALUE,
+        OnnxMl.TensorProto.DataType.INT32_VALUE, OnnxMl.TensorProto.DataType.BOOL_VALUE);
 
     private OnnxModelLoader() {
     }
@@ -45,25 +49,26 @@ public final class OnnxModelLoader {
         for (final OnnxMl.TensorProto t : g.getInitializerList()) {
             constants.put(t.getName(), tensor(t));
         }
-        final List<OnnxMl.ValueInfoProto> inputs = g.getInputList().stream()
-            .filter(i -> !constants.containsKey(i.getName())).toList();
-        if (inputs.size() != 1) {
-            throw GraphException.invalid("the graph must have exactly one non-constant input, found "
-                + inputs.stream().map(OnnxMl.ValueInfoProto::getName).toList());
-        }
-        final OnnxMl.ValueInfoProto in = inputs.get(0);
-        final List<OnnxMl.TensorShapeProto.Dimension> dims = in.getType().getTensorType().getShape().getDimList();
-        if (in.getType().getTensorType().getElemType() != OnnxMl.TensorProto.DataType.FLOAT_VALUE || dims.size() < 2) {
-            throw GraphException.invalid("input '" + in.getName() + "' must be float32 with a batch axis");
-        }
-        final int[] inputShape = new int[dims.size() - 1];
-        for (int i = 1; i < dims.size(); i++) {
-            if (!dims.get(i).hasDimValue()) {
-                throw GraphException.unsupported(new Node(in.getName(), "input", List.of(), List.of(in.getName()),
-                    Attributes.NONE), "only the batch axis may be dynamic; axis " + i + " is '"
-                    + dims.get(i).getDimParam() + "'");
+        final List<Graph.Input> inputs = new ArrayList<>();
+        for (final OnnxMl.ValueInfoProto in : g.getInputList()) {
+            if (constants.containsKey(in.getName())) {
+                continue;       // an initializer listed as an input (old exporters): a constant
             }
-            inputShape[i - 1] = (int) dims.get(i).getDimValue();
+            final Node at = new Node(in.getName(), "input", List.of(), List.of(in.getName()), Attributes.NONE);
+            final int type = in.getType().getTensorType().getElemType();
+            if (!ELEMENT_TYPES.contains(type)) {
+                throw GraphException.unsupported(at, "element type " + OnnxMl.TensorProto.DataType.forNumber(type)
+                    + " is not supported (float32, int64, int32, bool)");
+            }
+            if (!in.getType().getTensorType().hasShape()) {
+                throw GraphException.unsupported(at, "the input declares no shape (give it a rank)");
+            }
+            final List<OnnxMl.TensorShapeProto.Dimension> dims = in.getType().getTensorType().getShape().getDimList();
+            final int[] shape = new int[dims.size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = dims.get(i).hasDimValue() ? Math.toIntExact(dims.get(i).getDimValue()) : -1;
+            }
+            inputs.add(new Graph.Input(in.getName(), type, shape));
         }
         final List<Node> nodes = new ArrayList<>();
         int unnamed = 0;
@@ -88,7 +93,13 @@ public final class OnnxModelLoader {
             nodes.add(node);
         }
         final List<String> outputs = g.getOutputList().stream().map(OnnxMl.ValueInfoProto::getName).toList();
-        return new Graph(in.getName(), inputShape, outputs, nodes, constants);
+        final Map<String, Integer> outputTypes = new HashMap<>();
+        for (final OnnxMl.ValueInfoProto o : g.getOutputList()) {
+            if (o.getType().getTensorType().getElemType() != 0) {
+                outputTypes.put(o.getName(), o.getType().getTensorType().getElemType());
+            }
+        }
+        return new Graph(inputs, outputs, outputTypes, nodes, constants);
     }
 
     private static Constant constantNode(final Node node, final OnnxMl.NodeProto p) {
@@ -111,7 +122,8 @@ public final class OnnxModelLoader {
         throw GraphException.unsupported(node, "Constant without a numeric value attribute");
     }
 
-    static Constant tensor(final OnnxMl.TensorProto t) {
+    /** One tensor (initializer, Constant value, or a test's .pb file) as a {@link Constant}. */
+    public static Constant tensor(final OnnxMl.TensorProto t) {
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
             throw GraphException.unsupported(new Node(t.getName(), "initializer", List.of(), List.of(t.getName()),
                 Attributes.NONE), "external tensor data is not supported (save the model as one file)");
@@ -140,6 +152,18 @@ public final class OnnxModelLoader {
                     buf.asLongBuffer().get(l);
                 } else {
                     l = toLongs(t.getInt64DataList());
+                }
+                return Constant.ofLongs(l, shape);
+            }
+            case OnnxMl.TensorProto.DataType.BOOL_VALUE: {
+                final long[] l;
+                if (!raw.isEmpty()) {
+                    l = new long[raw.size()];
+                    for (int i = 0; i < l.length; i++) {
+                        l[i] = buf.get(i) != 0 ? 1 : 0;
+                    }
+                } else {
+                    l = t.getInt32DataList().stream().mapToLong(Integer::longValue).toArray();
                 }
                 return Constant.ofLongs(l, shape);
             }
