@@ -17,9 +17,26 @@ import java.util.Map;
  * name and op type, so an unsupported model fails at load and never mid-stream.
  */
 public final class OnnxModelLoader {
-    /** Softmax, Split and ReduceMean changed meaning at 13; we implement the opset 13-17 semantics. */
-    static final int MIN_OPSET = 13;
+    /**
+     * We implement the opset 13-17 semantics. An older model is accepted when every operator it uses has meant the
+     * same since that model's opset: {@link #SAME_SINCE} gives, for operators whose meaning changed before 13, the
+     * first opset with today's meaning (Softmax, Split and Squeeze changed at 13; Clip's bounds became inputs at 11,
+     * Slice's at 10; binary operators broadcast since 7, Max and Min since 8). Any other operator means the same
+     * since {@code MIN_OPSET} as far as the engine implements it.
+     */
+    static final int MIN_OPSET = 6;
     static final int MAX_OPSET = 17;
+    private static final Map<String, Integer> SAME_SINCE = Map.ofEntries(
+        Map.entry("Softmax", 13), Map.entry("Split", 13), Map.entry("Squeeze", 13), Map.entry("Unsqueeze", 13),
+        Map.entry("Resize", 13), Map.entry("ReduceMean", 11), Map.entry("ReduceSum", 13), Map.entry("ReduceMax", 11),
+        Map.entry("Clip", 11), Map.entry("Slice", 10), Map.entry("Pad", 11), Map.entry("Gather", 11),
+        Map.entry("Concat", 11), Map.entry("Flatten", 11), Map.entry("Gemm", 11), Map.entry("BatchNormalization", 9),
+        Map.entry("MaxPool", 12), Map.entry("AveragePool", 11), Map.entry("Upsample", 9), Map.entry("Reshape", 5),
+        Map.entry("Add", 7), Map.entry("Sub", 7), Map.entry("Mul", 7), Map.entry("Div", 7), Map.entry("Pow", 7),
+        Map.entry("Equal", 7), Map.entry("Less", 7), Map.entry("Greater", 7), Map.entry("And", 7),
+        Map.entry("Or", 7), Map.entry("Xor", 7), Map.entry("Max", 8), Map.entry("Min", 8), Map.entry("Where", 9),
+        Map.entry("Conv", 11), Map.entry("Cast", 13), Map.entry("Expand", 8), Map.entry("Shape", 13),
+        Map.entry("Elu", 6), Map.entry("LeakyRelu", 6), Map.entry("Transpose", 1), Map.entry("ConvTranspose", 11));
     /** Element types a graph input may have; integer and bool inputs are bound as constants per call. */
     private static final java.util.Set<Integer> ELEMENT_TYPES = java.util.Set.of(
         OnnxMl.TensorProto.DataType.FLOAT_VALUE, OnnxMl.TensorProto.DataType.INT64_VALUE,
@@ -85,6 +102,10 @@ public final class OnnxModelLoader {
             if (p.getOpType().equals("Constant")) {
                 constants.put(p.getOutput(0), constantNode(node, p));
                 continue;
+            }
+            if (opset < SAME_SINCE.getOrDefault(p.getOpType(), MIN_OPSET)) {
+                throw GraphException.unsupported(node, p.getOpType() + " at opset " + opset + " means something else "
+                    + "than from opset " + SAME_SINCE.get(p.getOpType()) + ", which the engine implements");
             }
             if (!supported.contains(p.getOpType())) {
                 throw GraphException.unsupported(node, "operator " + p.getOpType() + " is not implemented by the "

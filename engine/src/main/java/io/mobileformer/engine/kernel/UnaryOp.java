@@ -12,7 +12,29 @@ public enum UnaryOp {
     HARD_SWISH,
     SIGMOID,
     EXP,
-    ERF;
+    ERF,
+    // the rest have no vector kernel ({@link #vectorized()})
+    TANH,
+    /** p = alpha. */
+    LEAKY_RELU,
+    NEG,
+    ABS,
+    SQRT,
+    LOG,
+    RECIPROCAL,
+    FLOOR,
+    CEIL,
+    /** ONNX's Not on a bool carried as 1 or 0. */
+    NOT,
+    /** {@code log(1 + exp(x))}. */
+    SOFTPLUS,
+    /** p = alpha: {@code x} when positive, else {@code alpha * (exp(x) - 1)}. */
+    ELU;
+
+    /** Whether {@link ElementwiseVector} has a kernel for it; the others always run the scalar loop. */
+    public boolean vectorized() {
+        return ordinal() <= ERF.ordinal();
+    }
 
     public float apply(final float x, final float p, final float q) {
         return switch (this) {
@@ -24,6 +46,18 @@ public enum UnaryOp {
             case SIGMOID -> FastMath.sigmoid(x);
             case EXP -> FastMath.exp(x);
             case ERF -> FastMath.erf(x);
+            case TANH -> (float) Math.tanh(x);
+            case LEAKY_RELU -> x >= 0 ? x : p * x;
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SQRT -> (float) Math.sqrt(x);
+            case LOG -> (float) Math.log(x);
+            case RECIPROCAL -> 1f / x;
+            case FLOOR -> (float) Math.floor(x);
+            case CEIL -> (float) Math.ceil(x);
+            case NOT -> x == 0 ? 1f : 0f;
+            case SOFTPLUS -> (float) Math.log1p(Math.exp(x));
+            case ELU -> x > 0 ? x : (float) (p * Math.expm1(x));
         };
     }
 }

@@ -16,7 +16,9 @@ public final class Ops {
     /** ONNX operator types accepted in a model file (default domain, opset 13-17). */
     static final List<String> ONNX = List.copyOf(new TreeSet<>(List.of(
         "Add", "Sub", "Mul", "Div", "Max", "Min",
+        "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
+        "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
         "Conv", "BatchNormalization", "MatMul", "Gemm",
         "Softmax", "LayerNormalization", "ReduceMean",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",

@@ -23,7 +23,8 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
 
     static boolean handles(final String opType) {
         return switch (opType) {
-            case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf" -> true;
+            case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
+                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu" -> true;
             default -> false;
         };
     }
@@ -63,6 +64,32 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
                 return UnaryOp.EXP;
             case "Erf":
                 return UnaryOp.ERF;
+            case "Tanh":
+                return UnaryOp.TANH;
+            case "LeakyRelu":
+                params[0] = node.attrs().getFloat("alpha", 0.01f);
+                return UnaryOp.LEAKY_RELU;
+            case "Elu":
+                params[0] = node.attrs().getFloat("alpha", 1f);
+                return UnaryOp.ELU;
+            case "Neg":
+                return UnaryOp.NEG;
+            case "Abs":
+                return UnaryOp.ABS;
+            case "Sqrt":
+                return UnaryOp.SQRT;
+            case "Log":
+                return UnaryOp.LOG;
+            case "Reciprocal":
+                return UnaryOp.RECIPROCAL;
+            case "Floor":
+                return UnaryOp.FLOOR;
+            case "Ceil":
+                return UnaryOp.CEIL;
+            case "Not":
+                return UnaryOp.NOT;
+            case "Softplus":
+                return UnaryOp.SOFTPLUS;
             default:
                 throw GraphException.unsupported(node, "not an element-wise function");
         }
