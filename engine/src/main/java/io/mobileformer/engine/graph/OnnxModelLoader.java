@@ -22,9 +22,11 @@ public final class OnnxModelLoader {
      * same since that model's opset: {@link #SAME_SINCE} gives, for operators whose meaning changed before 13, the
      * first opset with today's meaning (Softmax, Split and Squeeze changed at 13; Clip's bounds became inputs at 11,
      * Slice's at 10; binary operators broadcast since 7, Max and Min since 8). Any other operator means the same
-     * since {@code MIN_OPSET} as far as the engine implements it.
+     * since {@code SINCE_DEFAULT} as far as the engine implements it (opset 6 dropped the {@code consumed_inputs}
+     * attribute from most of them); a few are unchanged since opset 1.
      */
-    static final int MIN_OPSET = 6;
+    static final int MIN_OPSET = 1;
+    private static final int SINCE_DEFAULT = 6;
     static final int MAX_OPSET = 17;
     private static final Map<String, Integer> SAME_SINCE = Map.ofEntries(
         Map.entry("Softmax", 13), Map.entry("Split", 13), Map.entry("Squeeze", 13), Map.entry("Unsqueeze", 13),
@@ -36,7 +38,8 @@ public final class OnnxModelLoader {
         Map.entry("Equal", 7), Map.entry("Less", 7), Map.entry("Greater", 7), Map.entry("And", 7),
         Map.entry("Or", 7), Map.entry("Xor", 7), Map.entry("Max", 8), Map.entry("Min", 8), Map.entry("Where", 9),
         Map.entry("Conv", 11), Map.entry("Cast", 13), Map.entry("Expand", 8), Map.entry("Shape", 13),
-        Map.entry("Elu", 6), Map.entry("LeakyRelu", 6), Map.entry("Transpose", 1), Map.entry("ConvTranspose", 11));
+        Map.entry("Elu", 6), Map.entry("LeakyRelu", 6), Map.entry("Transpose", 1), Map.entry("ConvTranspose", 11),
+        Map.entry("GlobalAveragePool", 1), Map.entry("GlobalMaxPool", 1));
     /** Element types a graph input may have; integer and bool inputs are bound as constants per call. */
     private static final java.util.Set<Integer> ELEMENT_TYPES = java.util.Set.of(
         OnnxMl.TensorProto.DataType.FLOAT_VALUE, OnnxMl.TensorProto.DataType.INT64_VALUE,
@@ -103,9 +106,10 @@ public final class OnnxModelLoader {
                 constants.put(p.getOutput(0), constantNode(node, p));
                 continue;
             }
-            if (opset < SAME_SINCE.getOrDefault(p.getOpType(), MIN_OPSET)) {
+            final int since = SAME_SINCE.getOrDefault(p.getOpType(), SINCE_DEFAULT);
+            if (opset < since) {
                 throw GraphException.unsupported(node, p.getOpType() + " at opset " + opset + " means something else "
-                    + "than from opset " + SAME_SINCE.get(p.getOpType()) + ", which the engine implements");
+                    + "than from opset " + since + ", which the engine implements");
             }
             if (!supported.contains(p.getOpType())) {
                 throw GraphException.unsupported(node, "operator " + p.getOpType() + " is not implemented by the "

@@ -22,7 +22,8 @@ public final class Ops {
         "Conv", "BatchNormalization", "MatMul", "Gemm",
         "Softmax", "LayerNormalization", "ReduceMean",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
-        "Gather", "Slice", "Split", "Resize")));
+        "Gather", "Slice", "Split", "Resize",
+        "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
     }
@@ -54,6 +55,10 @@ public final class Ops {
             case "Transpose" -> TransposeOp.INSTANCE;
             case "Gather", "Slice", "Split" -> SliceOps.INSTANCE;
             case "Resize" -> ResizeOp.INSTANCE;
+            case "Concat" -> ConcatOp.INSTANCE;
+            case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> PoolOp.INSTANCE;
+            case "Pad" -> PadOp.INSTANCE;
+            case "Where" -> WhereOp.INSTANCE;
             case CopyOp.TYPE -> CopyOp.INSTANCE;
             case "Gemm" -> throw GraphException.invalid(node, "Gemm reached the planner without being lowered");
             default -> throw GraphException.unsupported(node, "operator " + t + " is not implemented");
