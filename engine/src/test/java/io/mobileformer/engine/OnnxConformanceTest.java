@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -71,6 +72,32 @@ class OnnxConformanceTest {
         assertTrue(unexpected.isEmpty(), () -> unexpected.size() + " node tests of claimed operators fail:\n"
             + String.join("\n", unexpected.stream().map(r -> "  " + r.test() + ": " + r.detail()).toList()));
         assertTrue(run > 0, "no node test ran: is " + dir + " the node/ directory of libonnx-testdata?");
+        // the README quotes the summary line; only for the suite it was made from (another copy gives other numbers)
+        if (dir.equals(DEFAULT_DIR)) {
+            final String line = summary(results).lines().findFirst().orElseThrow();
+            assertEquals(line, readmeSection("conformance").lines().filter(l -> l.startsWith("CONFORMANCE"))
+                .findFirst().orElse("(none)"), "engine/README.md quotes another conformance line: update it");
+        }
+    }
+
+    /** The text between {@code <!-- name ... -->} and {@code <!-- /name -->} in engine/README.md. */
+    static String readmeSection(final String name) throws IOException {
+        final String readme = Files.readString(Path.of("engine/README.md"));
+        final int from = readme.indexOf("<!-- " + name);
+        final int to = readme.indexOf("<!-- /" + name + " -->");
+        assertTrue(from >= 0 && to > from, "engine/README.md has no " + name + " section");
+        return readme.substring(from, to);
+    }
+
+    @Test
+    void readmeListsExactlyTheClaimedOperators() throws IOException {
+        final String table = readmeSection("operators");
+        final java.util.Set<String> listed = new TreeSet<>();
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("`([A-Z][A-Za-z]*)`").matcher(table);
+        while (m.find()) {
+            listed.add(m.group(1));
+        }
+        assertEquals(new TreeSet<>(Ops.supported()), listed, "engine/README.md's operator table vs Ops.supported()");
     }
 
     /** The table and every non-passing test by name (what the README quotes). */

@@ -228,4 +228,61 @@ class OperatorParityTest {
         assertParity(m.output(shuffled).output(gathered).output(sliced).output(split.get(2)).output(up).output(flat)
             .build(), TestModels.input(10, 2, 24, 5, 7));
     }
+
+    /**
+     * The operators common CNN detectors add to ours (YOLO, SSD, RetinaNet-style heads exported at opset 17): pooling
+     * as the stem and SPPF use it, SiLU as exporters write it (Mul of x and Sigmoid(x)), LeakyRelu, Tanh, Concat of
+     * branches, Pad, Where on a comparison, Split then Concat; each against ONNX Runtime with both kernel families.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
+        "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
+        "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess"})
+    void detectorOperators(final String kind) throws EngineException {
+        final int c = 6;
+        final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
+        final String x = "images";
+        final String y = switch (kind) {
+            case "MaxPool3s2" -> m.node("MaxPool", List.of(x), TestModels.ints("kernel_shape", 3, 3),
+                TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 1, 1, 1));
+            // SPPF: the same 5x5 stride-1 pool three times in a row, concatenated with its input
+            case "MaxPoolSppf" -> {
+                final OnnxMl.AttributeProto[] a = {TestModels.ints("kernel_shape", 5, 5),
+                    TestModels.ints("pads", 2, 2, 2, 2)};
+                final String p1 = m.node("MaxPool", List.of(x), a);
+                final String p2 = m.node("MaxPool", List.of(p1), a);
+                yield m.node("Concat", List.of(x, p1, p2, m.node("MaxPool", List.of(p2), a)),
+                    TestModels.attr("axis", 1L));
+            }
+            case "AveragePoolCeil" -> m.node("AveragePool", List.of(x), TestModels.ints("kernel_shape", 3, 2),
+                TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 0, 0, 1), TestModels.attr("ceil_mode", 1L));
+            case "AveragePoolIncludePad" -> m.node("AveragePool", List.of(x), TestModels.ints("kernel_shape", 3, 3),
+                TestModels.ints("pads", 1, 1, 1, 1), TestModels.attr("count_include_pad", 1L));
+            case "GlobalAveragePool" -> m.node("GlobalAveragePool", List.of(x));
+            case "GlobalMaxPool" -> m.node("GlobalMaxPool", List.of(x));
+            case "Silu" -> m.node("Mul", List.of(x, m.node("Sigmoid", List.of(x))));
+            case "LeakyRelu" -> m.node("LeakyRelu", List.of(x), TestModels.attr("alpha", 0.1f));
+            case "Tanh" -> m.node("Tanh", List.of(x));
+            case "Concat" -> m.node("Concat", List.of(m.node("Relu", List.of(x)), x, m.node("Neg", List.of(x))),
+                TestModels.attr("axis", -3L));
+            case "PadReflect" -> m.node("Pad", List.of(x, m.longs(new long[] {0, 0, 2, 1, 0, 0, 1, 2}, 8)),
+                TestModels.attr("mode", "reflect"));
+            case "PadConstant" -> m.node("Pad", List.of(x, m.longs(new long[] {0, 1, 2, -1, 0, 0, 1, 3}, 8),
+                m.floats(new float[] {0.5f})));
+            case "PadEdge" -> m.node("Pad", List.of(x, m.longs(new long[] {0, 0, 3, 0, 0, 0, 0, 4}, 8)),
+                TestModels.attr("mode", "edge"));
+            case "WhereGreater" -> m.node("Where", List.of(m.node("Greater", List.of(x, m.floats(new float[] {0f}))),
+                x, m.node("Mul", List.of(x, m.floats(new float[] {0.1f})))));
+            case "SplitConcat" -> {
+                final List<String> parts = m.nodeN("Split", List.of(x, m.longs(new long[] {2, 4}, 2)), 2,
+                    TestModels.attr("axis", 1L));
+                yield m.node("Concat", List.of(parts.get(1), parts.get(0)), TestModels.attr("axis", 1L));
+            }
+            case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
+            default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
+                List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,
+                m.node("Neg", List.of(x))));
+        };
+        assertParity(m.output(y).build(), TestModels.input(kind.hashCode() + 1L, 2, c, 11, 13));
+    }
 }
