@@ -111,11 +111,19 @@ public final class JavaEngine implements Engine {
         }
     }
 
+    /**
+     * Whether variants are made per input shape too: the model reads shapes ({@code Shape}) and some input axis is
+     * dynamic, so the shape arithmetic folds only once the call's shapes are known.
+     */
+    private final boolean perShape;
+
     private JavaEngine(final Graph graph, final Options options) {
         this.source = graph;
         this.options = options;
         final boolean allFloat = graph.inputs().stream().allMatch(Graph.Input::isFloat);
-        this.base = allFloat ? new Variant(graph.bind(Map.of()), options.vector()) : null;
+        this.perShape = graph.nodes().stream().anyMatch(n -> n.opType().equals("Shape"))
+            && graph.inputs().stream().anyMatch(i -> java.util.Arrays.stream(i.dims()).anyMatch(d -> d < 0));
+        this.base = allFloat && !perShape ? new Variant(graph.bind(Map.of()), options.vector()) : null;
         this.splittable = base != null && base.graph.batched() && batchLeads(base.graph);
         this.pool = Parallel.of(options.threads());    // last: nothing above may leave a pool behind by throwing
     }
@@ -222,6 +230,9 @@ public final class JavaEngine implements Engine {
     public Map<String, Tensor> run(final Tensor images) throws EngineException {
         if (closed) {
             throw new IllegalStateException("Trying to run a closed " + NAME + " engine.");
+        }
+        if (base == null && source.batched()) {
+            return run(Map.of(source.input(), images));     // shapes are read by the model: one variant per batch size
         }
         if (base == null || !base.graph.batched()) {
             throw new EngineException(EngineException.Kind.RUN, NAME, "the model's inputs are "
@@ -337,7 +348,8 @@ public final class JavaEngine implements Engine {
      *
      * <p>Float32 inputs are data. Integer and bool inputs (indices, shapes, axes, masks) are bound as constants: the
      * model is optimized and planned once per distinct value of them and kept (up to {@value #MAX_SPECIALIZATIONS}),
-     * so feeding ever-changing integer values re-plans on each call. Integer outputs are exact as long as the
+     * so feeding ever-changing integer values re-plans on each call. A model that reads shapes ({@code Shape}) with
+     * a dynamic input axis is likewise optimized once per input shape, which folds its shape arithmetic. Integer outputs are exact as long as the
      * float32 arithmetic that made them is (|values| below 2^24).
      *
      * @throws EngineException {@code RUN} when a name is missing or unknown, or an element type, rank or static axis
@@ -362,9 +374,14 @@ public final class JavaEngine implements Engine {
                 v = base;
             } else {
                 final Map<String, Constant> bound = new LinkedHashMap<>();
+                final Map<String, int[]> fixed = new LinkedHashMap<>();
                 final StringBuilder key = new StringBuilder();
                 for (final Graph.Input in : source.inputs()) {
-                    if (!in.isFloat()) {
+                    if (in.isFloat() && perShape) {
+                        fixed.put(in.name(), inputs.get(in.name()).shape());
+                        key.append(in.name()).append(java.util.Arrays.toString(inputs.get(in.name()).shape()))
+                            .append(';');
+                    } else if (!in.isFloat()) {
                         final Tensor t = inputs.get(in.name());
                         final long[] values = t.longs().orElseThrow();
                         bound.put(in.name(), Constant.ofLongs(values, t.shape()));
@@ -375,7 +392,7 @@ public final class JavaEngine implements Engine {
                 if (specialized.size() >= MAX_SPECIALIZATIONS) {
                     specialized.clear();
                 }
-                v = specialized.computeIfAbsent(key.toString(), k -> new Variant(source.bind(bound),
+                v = specialized.computeIfAbsent(key.toString(), k -> new Variant(source.bind(bound, fixed),
                     options.vector()));
             }
             final Map<String, int[]> shapes = new LinkedHashMap<>();

@@ -116,4 +116,35 @@ class GeneralInputsTest {
         assertTrue(OnnxConformanceTest.compare(ints, Map.of("i", Tensor.of(Tensor.Type.INT64, new long[] {4}, 1)))
             .contains("expected 3"));
     }
+
+    /**
+     * PyTorch's {@code x.view(x.size(0), -1)} under a dynamic batch: Shape, Gather, Unsqueeze, Concat, Reshape. The
+     * engine folds the shape arithmetic once per batch size; each batch must match ONNX Runtime, and the batch-2 plan
+     * must not leak into batch 3.
+     */
+    @Test
+    void shapeArithmeticUnderADynamicBatchFoldsPerBatchSize() throws EngineException {
+        final TestModels m = new TestModels(8, 3, 4, 5);
+        final String shape = m.node("Shape", List.of("images"));
+        final String n = m.node("Gather", List.of(shape, m.longs(new long[] {0})), TestModels.attr("axis", 0L));
+        final String n1 = m.node("Unsqueeze", List.of(n, m.longs(new long[] {0}, 1)));
+        final String target = m.node("Concat", List.of(n1, m.longs(new long[] {-1}, 1)), TestModels.attr("axis", 0L));
+        final String flat = m.node("Reshape", List.of(m.node("Relu", List.of("images")), target));
+        // and a broadcast the shape drives: Expand of a per-feature constant to [N, 60], through Cast
+        final String ones = m.node("ConstantOfShape", List.of(m.node("Concat", List.of(n1, m.longs(new long[] {60}, 1)),
+            TestModels.attr("axis", 0L))));
+        final String y = m.node("Add", List.of(flat, m.node("Expand", List.of(m.node("Cast",
+            List.of(m.weights(1f, 60)), TestModels.attr("to", 1L)), m.node("Shape", List.of(ones))))));
+        final OnnxMl.ModelProto model = m.output(y).build();
+        final Path file = TestModels.write(model);
+        try (JavaEngine je = JavaEngine.load(model, JavaEngine.Options.threads(1))) {
+            for (final int batch : new int[] {2, 3, 1}) {
+                final Tensor images = TestModels.input(batch, batch, 3, 4, 5);
+                final Map<String, Tensor> want = Parity.ort(file, images);
+                final Map<String, Tensor> got = je.run(images);
+                assertArrayEquals(new int[] {batch, 60}, got.get(y).shape());
+                assertTrue(Parity.maxAbsDiff(want, got) <= Parity.TOLERANCE, "batch " + batch);
+            }
+        }
+    }
 }

@@ -94,7 +94,17 @@ public final class Graph {
      * planning of one specialization. This graph is not changed.
      */
     public Graph bind(final Map<String, Constant> values) {
-        final List<Input> rest = inputs.stream().filter(i -> !values.containsKey(i.name())).toList();
+        return bind(values, Map.of());
+    }
+
+    /**
+     * A copy with the given inputs replaced by constants and the given input shapes fixed (their dynamic axes
+     * resolved), so that {@code Shape} and the arithmetic on it fold at load. This graph is not changed.
+     */
+    public Graph bind(final Map<String, Constant> values, final Map<String, int[]> shapes) {
+        final List<Input> rest = inputs.stream().filter(i -> !values.containsKey(i.name()))
+            .map(i -> shapes.containsKey(i.name()) ? new Input(i.name(), i.type(), shapes.get(i.name()).clone()) : i)
+            .toList();
         final Map<String, Constant> c = new LinkedHashMap<>(constants);
         c.putAll(values);
         return new Graph(rest, outputs, outputTypes, nodes, c);

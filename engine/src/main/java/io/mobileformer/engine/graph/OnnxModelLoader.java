@@ -220,8 +220,21 @@ public final class OnnxModelLoader {
                 case STRING -> m.put(a.getName(), a.getS().toStringUtf8());
                 case INTS -> m.put(a.getName(), toLongs(a.getIntsList()));
                 case FLOATS -> m.put(a.getName(), toFloats(a.getFloatsList()));
+                case TENSOR -> {
+                    // a one-value tensor (ConstantOfShape's value) as its float and its element type; Constant's
+                    // value is read from the proto where Constant nodes are turned into constants
+                    try {
+                        final Constant c = tensor(a.getT());
+                        if (c.size() == 1) {
+                            m.put(a.getName(), c.asFloats()[0]);
+                            m.put(a.getName() + "_type", (long) a.getT().getDataType());
+                        }
+                    } catch (final GraphException e) {
+                        // an element type we do not read: the operator using it refuses the node
+                    }
+                }
                 default -> {
-                    // TENSOR (Constant's value) and graph attributes are read where they are used
+                    // graph attributes are not supported; operators that need one refuse the node
                 }
             }
         }

@@ -29,7 +29,11 @@ public enum UnaryOp {
     /** {@code log(1 + exp(x))}. */
     SOFTPLUS,
     /** p = alpha: {@code x} when positive, else {@code alpha * (exp(x) - 1)}. */
-    ELU;
+    ELU,
+    /** Toward zero: Cast to an integer type. */
+    TRUNC,
+    /** 1 where non-zero: Cast to bool. */
+    NONZERO;
 
     /** Whether {@link ElementwiseVector} has a kernel for it; the others always run the scalar loop. */
     public boolean vectorized() {
@@ -58,6 +62,8 @@ public enum UnaryOp {
             case NOT -> x == 0 ? 1f : 0f;
             case SOFTPLUS -> (float) Math.log1p(Math.exp(x));
             case ELU -> x > 0 ? x : (float) (p * Math.expm1(x));
+            case TRUNC -> x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
+            case NONZERO -> x != 0 ? 1f : 0f;
         };
     }
 }

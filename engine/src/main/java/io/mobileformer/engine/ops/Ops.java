@@ -16,13 +16,14 @@ public final class Ops {
     /** ONNX operator types accepted in a model file (default domain, opset 13-17). */
     static final List<String> ONNX = List.copyOf(new TreeSet<>(List.of(
         "Add", "Sub", "Mul", "Div", "Max", "Min",
-        "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
+        "Sum", "Mean", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
         "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
         "Conv", "BatchNormalization", "MatMul", "Gemm",
         "Softmax", "LayerNormalization", "ReduceMean",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "Slice", "Split", "Resize",
+        "Shape", "ConstantOfShape", "Expand", "Cast",
         "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
@@ -56,6 +57,7 @@ public final class Ops {
             case "Gather", "Slice", "Split" -> SliceOps.INSTANCE;
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
+            case "Shape", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> PoolOp.INSTANCE;
             case "Pad" -> PadOp.INSTANCE;
             case "Where" -> WhereOp.INSTANCE;

@@ -24,7 +24,7 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
     static boolean handles(final String opType) {
         return switch (opType) {
             case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
-                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu" -> true;
+                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast" -> true;
             default -> false;
         };
     }
@@ -38,7 +38,27 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
                 }
             }
         }
+        if (node.opType().equals("Cast")) {
+            castFunction(node);
+        }
         return new int[][] {in[0].shape};
+    }
+
+    /** ONNX element type codes Cast may produce: float32, int32, int64 and bool; the engine carries all as float. */
+    private static UnaryOp castFunction(final Node node) {
+        final long to = node.attrs().getInt("to", 0);
+        if (to == ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE) {
+            return UnaryOp.IDENTITY;
+        }
+        if (to == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE
+            || to == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT32_VALUE) {
+            return UnaryOp.TRUNC;
+        }
+        if (to == ai.onnx.proto.OnnxMl.TensorProto.DataType.BOOL_VALUE) {
+            return UnaryOp.NONZERO;
+        }
+        throw GraphException.unsupported(node, "Cast to " + ai.onnx.proto.OnnxMl.TensorProto.DataType.forNumber(
+            (int) to) + " is not supported (float32, int32, int64, bool)");
     }
 
     /** The kernel function and its two parameters for this node. */
@@ -90,6 +110,8 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
                 return UnaryOp.NOT;
             case "Softplus":
                 return UnaryOp.SOFTPLUS;
+            case "Cast":
+                return castFunction(node);
             default:
                 throw GraphException.unsupported(node, "not an element-wise function");
         }

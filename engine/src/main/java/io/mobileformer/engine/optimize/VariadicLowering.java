@@ -1,0 +1,53 @@
+package io.mobileformer.engine.optimize;
+
+import io.mobileformer.engine.graph.Attributes;
+import io.mobileformer.engine.graph.Graph;
+import io.mobileformer.engine.graph.Node;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rewrites ONNX's variadic element-wise operators into the two-input ones the kernels implement: {@code Max}, {@code Min}
+ * and {@code Sum} of k inputs become a chain of k-1 binary nodes (NumPy broadcasting composes, so the chain has the
+ * same result shape), {@code Mean} that chain of {@code Add} then one {@code Div} by k, and a single input an
+ * {@code Identity}. Runs first, so every later pass sees only binary nodes.
+ */
+final class VariadicLowering {
+    private VariadicLowering() {
+    }
+
+    static void run(final Graph g) {
+        final List<Node> out = new ArrayList<>(g.nodes().size());
+        for (final Node n : g.nodes()) {
+            final String binary = switch (n.opType()) {
+                case "Max", "Min" -> n.opType();
+                case "Sum", "Mean" -> "Add";
+                default -> null;
+            };
+            if (binary == null || (n.inputs().size() == 2 && !n.opType().equals("Mean") && !n.opType().equals("Sum"))) {
+                out.add(n);
+                continue;
+            }
+            final boolean mean = n.opType().equals("Mean");
+            final int k = n.inputs().size();
+            if (k == 1 && !mean) {
+                out.add(new Node(n.name(), "Identity", n.inputs(), n.outputs(), Attributes.NONE));
+                continue;
+            }
+            String acc = n.input(0);
+            for (int i = 1; i < k; i++) {
+                final boolean last = i == k - 1 && !mean;
+                final String to = last ? n.output() : n.name() + "/acc" + i;
+                out.add(new Node(n.name() + "/" + i, binary, List.of(acc, n.input(i)), List.of(to), Attributes.NONE));
+                acc = to;
+            }
+            if (mean) {
+                final String count = n.name() + "/count";
+                g.constants().put(count, io.mobileformer.engine.graph.Constant.ofFloats(new float[] {k}));
+                out.add(new Node(n.name() + "/mean", "Div", List.of(acc, count), n.outputs(), Attributes.NONE));
+            }
+        }
+        g.setNodes(out);
+    }
+}
