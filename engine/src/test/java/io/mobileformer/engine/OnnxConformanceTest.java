@@ -93,7 +93,7 @@ class OnnxConformanceTest {
     void readmeListsExactlyTheClaimedOperators() throws IOException {
         final String table = readmeSection("operators");
         final java.util.Set<String> listed = new TreeSet<>();
-        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("`([A-Z][A-Za-z]*)`").matcher(table);
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("`([A-Z][A-Za-z0-9]*)`").matcher(table);
         while (m.find()) {
             listed.add(m.group(1));
         }

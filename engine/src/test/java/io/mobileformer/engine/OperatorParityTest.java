@@ -237,7 +237,8 @@ class OperatorParityTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
-        "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess"})
+        "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
+        "ReduceMeanNonAdjacent"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -278,6 +279,9 @@ class OperatorParityTest {
                     TestModels.attr("axis", 1L));
                 yield m.node("Concat", List.of(parts.get(1), parts.get(0)), TestModels.attr("axis", 1L));
             }
+            case "ReduceSumAxes" -> m.node("ReduceSum", List.of(x, m.longs(new long[] {1, -1}, 2)));
+            case "ReduceMaxAll" -> m.node("ReduceMax", List.of(x), TestModels.attr("keepdims", 0L));
+            case "ReduceMeanNonAdjacent" -> m.node("ReduceMean", List.of(x), TestModels.ints("axes", 1, 3));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

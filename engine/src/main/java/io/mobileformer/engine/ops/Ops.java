@@ -20,7 +20,8 @@ public final class Ops {
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
         "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
         "Conv", "BatchNormalization", "MatMul", "Gemm",
-        "Softmax", "LayerNormalization", "ReduceMean",
+        "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+        "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "Slice", "Split", "Resize",
         "Shape", "ConstantOfShape", "Expand", "Cast",
@@ -51,7 +52,8 @@ public final class Ops {
             case "BatchNormalization", ChannelAffineOp.DYRELU -> ChannelAffineOp.INSTANCE;
             case "Softmax" -> SoftmaxOp.INSTANCE;
             case "LayerNormalization" -> LayerNormOp.INSTANCE;
-            case "ReduceMean" -> ReduceMeanOp.INSTANCE;
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+                 "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin" -> ReduceOp.INSTANCE;
             case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" -> ReshapeOp.INSTANCE;
             case "Transpose" -> TransposeOp.INSTANCE;
             case "Gather", "Slice", "Split" -> SliceOps.INSTANCE;
