@@ -33,7 +33,17 @@ public enum UnaryOp {
     /** Toward zero: Cast to an integer type. */
     TRUNC,
     /** 1 where non-zero: Cast to bool. */
-    NONZERO;
+    NONZERO,
+    /** Half to even, as ONNX's Round. */
+    ROUND,
+    SIGN,
+    SIN,
+    COS,
+    /** p = alpha, q = gamma. */
+    SELU,
+    /** p = alpha: {@code x} above alpha, else 0. */
+    THRESHOLDED_RELU,
+    SOFTSIGN;
 
     /** Whether {@link ElementwiseVector} has a kernel for it; the others always run the scalar loop. */
     public boolean vectorized() {
@@ -64,6 +74,13 @@ public enum UnaryOp {
             case ELU -> x > 0 ? x : (float) (p * Math.expm1(x));
             case TRUNC -> x < 0 ? (float) Math.ceil(x) : (float) Math.floor(x);
             case NONZERO -> x != 0 ? 1f : 0f;
+            case ROUND -> (float) Math.rint(x);
+            case SIGN -> Math.signum(x);
+            case SIN -> (float) Math.sin(x);
+            case COS -> (float) Math.cos(x);
+            case SELU -> x > 0 ? q * x : (float) (q * p * Math.expm1(x));
+            case THRESHOLDED_RELU -> x > p ? x : 0f;
+            case SOFTSIGN -> x / (1 + Math.abs(x));
         };
     }
 }

@@ -24,7 +24,8 @@ public final class Ops {
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "Slice", "Split", "Resize",
-        "Shape", "ConstantOfShape", "Expand", "Cast",
+        "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
+        "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign",
         "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
@@ -59,7 +60,7 @@ public final class Ops {
             case "Gather", "Slice", "Split" -> SliceOps.INSTANCE;
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
-            case "Shape", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
+            case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> PoolOp.INSTANCE;
             case "Pad" -> PadOp.INSTANCE;
             case "Where" -> WhereOp.INSTANCE;

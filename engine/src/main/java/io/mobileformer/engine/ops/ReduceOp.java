@@ -3,6 +3,7 @@ package io.mobileformer.engine.ops;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
+import io.mobileformer.engine.kernel.Odometer;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
@@ -116,14 +117,7 @@ public final class ReduceOp implements Op {
             int base = x.offset();
             for (int o = 0; o < outSize; o++) {
                 arena[y.offset() + o] = reduce(kind, xa, base, redDims, redStrides, ro, count, lastIndex, argStride);
-                for (int a = keptDims.length - 1; a >= 0; a--) {
-                    base += keptStrides[a];
-                    if (++ko[a] < keptDims[a]) {
-                        break;
-                    }
-                    base -= keptStrides[a] * keptDims[a];
-                    ko[a] = 0;
-                }
+                base = Odometer.advance(ko, keptDims, keptStrides, base);
             }
         };
     }
@@ -160,7 +154,7 @@ public final class ReduceOp implements Op {
         if (kind.equals("ReduceLogSumExp")) {
             for (int i = 0, p = base; i < count; i++) {
                 max = Math.max(max, xa[p]);
-                p = next(p, dims, strides, ro);
+                p = Odometer.advance(ro, dims, strides, p);
             }
             Arrays.fill(ro, 0);
             if (Double.isInfinite(max)) {
@@ -191,7 +185,7 @@ public final class ReduceOp implements Op {
                 }
                 default -> throw new IllegalStateException(kind);
             }
-            at = next(at, dims, strides, ro);
+            at = Odometer.advance(ro, dims, strides, at);
         }
         return switch (kind) {
             case "ReduceMean" -> (float) (acc / count);
@@ -201,18 +195,5 @@ public final class ReduceOp implements Op {
             case "ArgMax", "ArgMin" -> best;
             default -> (float) acc;
         };
-    }
-
-    /** Advances the reduced-axes odometer {@code ro} and returns the next input position. */
-    private static int next(int at, final int[] dims, final int[] strides, final int[] ro) {
-        for (int a = dims.length - 1; a >= 0; a--) {
-            at += strides[a];
-            if (++ro[a] < dims[a]) {
-                return at;
-            }
-            at -= strides[a] * dims[a];
-            ro[a] = 0;
-        }
-        return at;
     }
 }

@@ -4,6 +4,7 @@ import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.Broadcast;
+import io.mobileformer.engine.kernel.Odometer;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
@@ -15,7 +16,7 @@ import java.util.Arrays;
 /**
  * The operators of shape-computing sub-graphs, as PyTorch exports them for a dynamic batch
  * ({@code x.view(x.size(0), -1)} is Shape, Gather, Unsqueeze, Concat, Reshape): {@code Shape} (with opset 15's
- * start and end), {@code ConstantOfShape} and {@code Expand}. Once the input shapes are fixed, constant folding
+ * start and end), {@code Size}, {@code ConstantOfShape} and {@code Expand}. Once the input shapes are fixed, constant folding
  * evaluates them at load (see {@code ConstantFolding}), so these kernels run only where a value truly depends on
  * data; {@code Expand} is also a plain broadcast copy.
  */
@@ -52,6 +53,7 @@ public final class ShapeOps implements Op {
     public int[][] shapes(final Node node, final PlanValue[] in) {
         return switch (node.opType()) {
             case "Shape" -> new int[][] {{shapeSlice(node, in[0].shape).length}};
+            case "Size" -> new int[][] {{}};
             case "ConstantOfShape" -> {
                 final long[] dims = ReshapeOp.constantInts(node, in, 0, "input");
                 if (Arrays.stream(dims).anyMatch(d -> d < 0)) {
@@ -76,6 +78,10 @@ public final class ShapeOps implements Op {
                     }
                 };
             }
+            case "Size": {
+                final int size = b.in(0).size();
+                return (arena, par) -> arena[y.offset()] = size;
+            }
             case "ConstantOfShape": {
                 final float value = node.attrs().getFloat("value", 0f);
                 return (arena, par) -> Arrays.fill(arena, y.offset(), y.offset() + y.size(), value);
@@ -91,14 +97,7 @@ public final class ShapeOps implements Op {
                     int at = x.offset();
                     for (int i = 0; i < n; i++) {
                         arena[y.offset() + i] = xa[at];
-                        for (int a = shape.length - 1; a >= 0; a--) {
-                            at += st[a];
-                            if (++idx[a] < shape[a]) {
-                                break;
-                            }
-                            at -= st[a] * shape[a];
-                            idx[a] = 0;
-                        }
+                        at = Odometer.advance(idx, shape, st, at);
                     }
                 };
             }

@@ -24,7 +24,8 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
     static boolean handles(final String opType) {
         return switch (opType) {
             case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
-                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast" -> true;
+                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast", "Round", "Sign", "Sin", "Cos", "Selu",
+                 "ThresholdedRelu", "Softsign" -> true;
             default -> false;
         };
     }
@@ -112,6 +113,23 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
                 return UnaryOp.SOFTPLUS;
             case "Cast":
                 return castFunction(node);
+            case "Round":
+                return UnaryOp.ROUND;
+            case "Sign":
+                return UnaryOp.SIGN;
+            case "Sin":
+                return UnaryOp.SIN;
+            case "Cos":
+                return UnaryOp.COS;
+            case "Selu":
+                params[0] = node.attrs().getFloat("alpha", 1.67326319217681884765625f);
+                params[1] = node.attrs().getFloat("gamma", 1.05070102214813232421875f);
+                return UnaryOp.SELU;
+            case "ThresholdedRelu":
+                params[0] = node.attrs().getFloat("alpha", 1f);
+                return UnaryOp.THRESHOLDED_RELU;
+            case "Softsign":
+                return UnaryOp.SOFTSIGN;
             default:
                 throw GraphException.unsupported(node, "not an element-wise function");
         }

@@ -38,6 +38,10 @@ public final class ConstantFolding {
                     .toArray(), dims.length));
                 continue;
             }
+            if (n.opType().equals("Size") && known.containsKey(n.input(0))) {
+                g.constants().put(n.output(), Constant.ofLongs(new long[] {Shapes.size(known.get(n.input(0)))}));
+                continue;
+            }
             if (!foldable(g, n)) {
                 kept.add(n);
                 inferShapes(g, n, known);
@@ -137,7 +141,7 @@ public final class ConstantFolding {
                 return n.attrs().getInt("value_type", floatType) != floatType;
             case "Where":
                 return !g.constant(n.input(1)).isFloat() && !g.constant(n.input(2)).isFloat();
-            case "Shape":
+            case "Shape", "Size":
                 return true;
             default:
                 return dataInputs(n).stream().noneMatch(i -> g.constant(i).isFloat());

@@ -11,7 +11,9 @@ import java.util.List;
  * Rewrites ONNX's variadic element-wise operators into the two-input ones the kernels implement: {@code Max}, {@code Min}
  * and {@code Sum} of k inputs become a chain of k-1 binary nodes (NumPy broadcasting composes, so the chain has the
  * same result shape), {@code Mean} that chain of {@code Add} then one {@code Div} by k, and a single input an
- * {@code Identity}. Runs first, so every later pass sees only binary nodes.
+ * {@code Identity}. Also: {@code Clip} whose bounds are computed (not constants) becomes {@code Max} then {@code Min},
+ * and an inference {@code Dropout} (no mask asked, no training-mode input) an {@code Identity}. Runs first, so every
+ * later pass sees only binary nodes.
  */
 final class VariadicLowering {
     private VariadicLowering() {
@@ -20,6 +22,29 @@ final class VariadicLowering {
     static void run(final Graph g) {
         final List<Node> out = new ArrayList<>(g.nodes().size());
         for (final Node n : g.nodes()) {
+            if (n.opType().equals("Clip") && n.inputs().stream().skip(1)
+                .anyMatch(i -> !i.isEmpty() && !g.isConstant(i))) {
+                String acc = n.input(0);
+                if (!n.input(1).isEmpty()) {
+                    acc = n.input(2).isEmpty() ? n.output() : n.name() + "/lo";
+                    out.add(new Node(n.name() + "/max", "Max", List.of(n.input(0), n.input(1)), List.of(acc),
+                        Attributes.NONE));
+                }
+                if (!n.input(2).isEmpty()) {
+                    out.add(new Node(n.name() + "/min", "Min", List.of(acc, n.input(2)), n.outputs(),
+                        Attributes.NONE));
+                }
+                continue;
+            }
+            if (n.opType().equals("Dropout")) {
+                if (n.outputs().size() > 1 || (!n.input(2).isEmpty() && !g.isConstant(n.input(2)))
+                    || (!n.input(2).isEmpty() && g.constant(n.input(2)).asFloats()[0] != 0)) {
+                    throw io.mobileformer.engine.graph.GraphException.unsupported(n, "only inference Dropout (no "
+                        + "mask output, training_mode false) is supported");
+                }
+                out.add(new Node(n.name(), "Identity", List.of(n.input(0)), n.outputs(), Attributes.NONE));
+                continue;
+            }
             final String binary = switch (n.opType()) {
                 case "Max", "Min" -> n.opType();
                 case "Sum", "Mean" -> "Add";
