@@ -238,7 +238,7 @@ class OperatorParityTest {
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
-        "ReduceMeanNonAdjacent"})
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -282,6 +282,15 @@ class OperatorParityTest {
             case "ReduceSumAxes" -> m.node("ReduceSum", List.of(x, m.longs(new long[] {1, -1}, 2)));
             case "ReduceMaxAll" -> m.node("ReduceMax", List.of(x), TestModels.attr("keepdims", 0L));
             case "ReduceMeanNonAdjacent" -> m.node("ReduceMean", List.of(x), TestModels.ints("axes", 1, 3));
+            case "GatherAnyIndices" -> m.node("Gather", List.of(x, m.longs(new long[] {4, -1, 0, 4, 2, 1}, 2, 3)),
+                TestModels.attr("axis", 3L));
+            case "GatherElements" -> {
+                final long[] idx = new long[2 * c * 11 * 2];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = (i * 7L) % 13 - 6;
+                }
+                yield m.node("GatherElements", List.of(x, m.longs(idx, 2, c, 11, 2)), TestModels.attr("axis", -1L));
+            }
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

@@ -23,7 +23,7 @@ public final class Ops {
         "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
-        "Gather", "Slice", "Split", "Resize",
+        "Gather", "GatherElements", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign",
         "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
@@ -57,7 +57,8 @@ public final class Ops {
                  "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin" -> ReduceOp.INSTANCE;
             case "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity" -> ReshapeOp.INSTANCE;
             case "Transpose" -> TransposeOp.INSTANCE;
-            case "Gather", "Slice", "Split" -> SliceOps.INSTANCE;
+            case "Gather", "GatherElements" -> GatherOp.INSTANCE;
+            case "Slice", "Split" -> SliceOps.INSTANCE;
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
             case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
