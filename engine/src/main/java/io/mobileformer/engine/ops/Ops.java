@@ -26,7 +26,7 @@ public final class Ops {
         "Gather", "GatherElements", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign",
-        "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
+        "Concat", "TopK", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
     }
@@ -61,6 +61,7 @@ public final class Ops {
             case "Slice", "Split" -> SliceOps.INSTANCE;
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
+            case "TopK" -> TopKOp.INSTANCE;
             case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> PoolOp.INSTANCE;
             case "Pad" -> PadOp.INSTANCE;
