@@ -117,10 +117,24 @@ public final class JavaEngine implements Engine {
      */
     private final boolean perShape;
 
+    /**
+     * Float inputs that some operator reads at plan time (a convolution's weights, Resize's scales fed as graph
+     * inputs, as ONNX's node tests do): bound per value like integer inputs.
+     */
+    private final java.util.Set<String> planTimeFloats = new java.util.HashSet<>();
+
     private JavaEngine(final Graph graph, final Options options) {
         this.source = graph;
         this.options = options;
-        final boolean allFloat = graph.inputs().stream().allMatch(Graph.Input::isFloat);
+        for (final io.mobileformer.engine.graph.Node n : graph.nodes()) {
+            for (int i = 0; i < n.inputs().size(); i++) {
+                if (Ops.readAtPlanTime(n.opType(), i)) {
+                    planTimeFloats.add(n.input(i));
+                }
+            }
+        }
+        planTimeFloats.retainAll(graph.inputs().stream().filter(Graph.Input::isFloat).map(Graph.Input::name).toList());
+        final boolean allFloat = graph.inputs().stream().allMatch(Graph.Input::isFloat) && planTimeFloats.isEmpty();
         this.perShape = graph.nodes().stream().anyMatch(n -> n.opType().equals("Shape"))
             && graph.inputs().stream().anyMatch(i -> java.util.Arrays.stream(i.dims()).anyMatch(d -> d < 0));
         this.base = allFloat && !perShape ? new Variant(graph.bind(Map.of()), options.vector()) : null;
@@ -377,7 +391,13 @@ public final class JavaEngine implements Engine {
                 final Map<String, int[]> fixed = new LinkedHashMap<>();
                 final StringBuilder key = new StringBuilder();
                 for (final Graph.Input in : source.inputs()) {
-                    if (in.isFloat() && perShape) {
+                    if (planTimeFloats.contains(in.name())) {
+                        // the key holds every value: two calls share a variant only with identical parameters
+                        final Tensor t = inputs.get(in.name());
+                        bound.put(in.name(), Constant.ofFloats(t.data().clone(), t.shape()));
+                        key.append(in.name()).append(java.util.Arrays.toString(t.shape()))
+                            .append(java.util.Arrays.toString(t.data())).append(';');
+                    } else if (in.isFloat() && perShape) {
                         fixed.put(in.name(), inputs.get(in.name()).shape());
                         key.append(in.name()).append(java.util.Arrays.toString(inputs.get(in.name()).shape()))
                             .append(';');

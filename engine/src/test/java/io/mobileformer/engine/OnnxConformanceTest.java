@@ -50,7 +50,12 @@ class OnnxConformanceTest {
      * Tests of claimed operators that are known to fail, each with why. Keep it short: a gap here is a bug to fix
      * or an operator variant to refuse at load instead.
      */
-    static final Map<String, String> KNOWN_GAPS = Map.of();
+    static final Map<String, String> KNOWN_GAPS = Map.of(
+        // align_corners with a scale whose output length is rounded (4 * 0.6 = 2.4 -> 2): ONNX 1.12's reference
+        // divides by the unrounded 2.4 - 1 and expects [1, 3.142857]; the spec's formula takes the output length,
+        // as we and ONNX Runtime 1.2x do (checked: ORT gives [1, 4] on this very model)
+        "test_resize_downsample_scales_linear_align_corners",
+        "the reference data uses the unrounded output length; ONNX Runtime agrees with us");
 
     enum Outcome { PASSED, FAILED, REFUSED, SKIPPED }
 
@@ -107,9 +112,11 @@ class OnnxConformanceTest {
         final long passed = counts.getOrDefault(Outcome.PASSED, 0L);
         final long failed = counts.getOrDefault(Outcome.FAILED, 0L);
         final StringBuilder s = new StringBuilder();
-        s.append(String.format("CONFORMANCE ops=%d tests=%d passed=%d failed=%d refused=%d skipped=%d (of %d)%n",
-            Ops.supported().size(), passed + failed, passed, failed, counts.getOrDefault(Outcome.REFUSED, 0L),
-            counts.getOrDefault(Outcome.SKIPPED, 0L), results.size()));
+        final long known = results.stream().filter(r -> r.outcome() == Outcome.FAILED
+            && KNOWN_GAPS.containsKey(r.test())).count();
+        s.append(String.format("CONFORMANCE ops=%d tests=%d passed=%d failed=%d (known gaps %d) refused=%d "
+                + "skipped=%d (of %d)%n", Ops.supported().size(), passed + failed, passed, failed, known,
+            counts.getOrDefault(Outcome.REFUSED, 0L), counts.getOrDefault(Outcome.SKIPPED, 0L), results.size()));
         for (final Result r : results) {
             if (r.outcome() == Outcome.FAILED || r.outcome() == Outcome.REFUSED) {
                 s.append("  ").append(r.outcome()).append(' ').append(r.test()).append(": ").append(r.detail())

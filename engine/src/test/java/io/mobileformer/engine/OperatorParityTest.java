@@ -238,7 +238,7 @@ class OperatorParityTest {
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
-        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK"})
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -293,6 +293,10 @@ class OperatorParityTest {
             }
             case "TopK" -> m.nodeN("TopK", List.of(x, m.longs(new long[] {4}, 1)), 2, TestModels.attr("axis", 2L))
                 .get(0);
+            case "ResizeLinear" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 2, 1.5f}, 4)),
+                TestModels.attr("mode", "linear"));
+            case "ResizeLinearAlignCorners" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 0.7f, 1.6f}, 4)),
+                TestModels.attr("mode", "linear"), TestModels.attr("coordinate_transformation_mode", "align_corners"));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

@@ -39,7 +39,8 @@ public final class OnnxModelLoader {
         Map.entry("Or", 7), Map.entry("Xor", 7), Map.entry("Max", 8), Map.entry("Min", 8), Map.entry("Where", 9),
         Map.entry("Conv", 11), Map.entry("Cast", 13), Map.entry("Expand", 8), Map.entry("Shape", 13),
         Map.entry("Elu", 6), Map.entry("LeakyRelu", 6), Map.entry("Transpose", 1), Map.entry("ConvTranspose", 11),
-        Map.entry("GlobalAveragePool", 1), Map.entry("GlobalMaxPool", 1), Map.entry("Dropout", 12), Map.entry("TopK", 11),
+        Map.entry("GlobalAveragePool", 1), Map.entry("GlobalMaxPool", 1), Map.entry("Not", 1), Map.entry("Softsign", 1),
+        Map.entry("Softplus", 1), Map.entry("Dropout", 12), Map.entry("TopK", 11),
         Map.entry("Size", 13));
     /** Element types a graph input may have; integer and bool inputs are bound as constants per call. */
     private static final java.util.Set<Integer> ELEMENT_TYPES = java.util.Set.of(

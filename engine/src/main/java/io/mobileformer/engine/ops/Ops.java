@@ -31,6 +31,22 @@ public final class Ops {
     private Ops() {
     }
 
+    /**
+     * Whether input {@code i} of an operator of this type is read when the step is planned (weights, scales, shapes,
+     * axes, indices, bounds) rather than computed with at run time: such an input must be a constant, so a graph
+     * input feeding it is bound per value ({@code JavaEngine.run(Map)}).
+     */
+    public static boolean readAtPlanTime(final String opType, final int i) {
+        return switch (opType) {
+            case "Conv", "LayerNormalization" -> i == 1 || i == 2;
+            case "BatchNormalization" -> i >= 1;
+            case "Resize", "Slice", "Pad" -> i >= 1;
+            case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze" -> i == 1;
+            case "ConstantOfShape" -> i == 0;
+            default -> opType.startsWith("Reduce") && i == 1;
+        };
+    }
+
     public static boolean isSupported(final String opType) {
         return ONNX.contains(opType);
     }
