@@ -238,7 +238,7 @@ class OperatorParityTest {
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
-        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners"})
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -297,6 +297,12 @@ class OperatorParityTest {
                 TestModels.attr("mode", "linear"));
             case "ResizeLinearAlignCorners" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 0.7f, 1.6f}, 4)),
                 TestModels.attr("mode", "linear"), TestModels.attr("coordinate_transformation_mode", "align_corners"));
+            // the learned 2x upsampling of a detector's neck, and a grouped one with output padding and dilation
+            case "ConvTranspose4s2" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 4, 4, 4),
+                m.weights(0.1f, 4)), TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 1, 1, 1));
+            case "ConvTransposeGroupsOutPad" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 2, 3, 2)),
+                TestModels.attr("group", 3L), TestModels.ints("strides", 3, 2), TestModels.ints("dilations", 2, 1),
+                TestModels.ints("output_padding", 1, 0), TestModels.ints("pads", 0, 1, 2, 0));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

@@ -19,7 +19,7 @@ public final class Ops {
         "Sum", "Mean", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
         "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
-        "Conv", "BatchNormalization", "MatMul", "Gemm",
+        "Conv", "ConvTranspose", "BatchNormalization", "MatMul", "Gemm",
         "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
@@ -38,7 +38,7 @@ public final class Ops {
      */
     public static boolean readAtPlanTime(final String opType, final int i) {
         return switch (opType) {
-            case "Conv", "LayerNormalization" -> i == 1 || i == 2;
+            case "Conv", "ConvTranspose", "LayerNormalization" -> i == 1 || i == 2;
             case "BatchNormalization" -> i >= 1;
             case "Resize", "Slice", "Pad" -> i >= 1;
             case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze" -> i == 1;
@@ -78,6 +78,7 @@ public final class Ops {
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
             case "TopK" -> TopKOp.INSTANCE;
+            case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> PoolOp.INSTANCE;
             case "Pad" -> PadOp.INSTANCE;
