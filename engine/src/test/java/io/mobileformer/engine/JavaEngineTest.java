@@ -33,6 +33,18 @@ class JavaEngineTest {
     }
 
     @Test
+    void everyMissingOperatorIsListedAtOnce() {
+        final TestModels m = new TestModels(1, 3, 4, 4);
+        final String a = m.node("Hardmax", List.of("images"));
+        final String b = m.node("Mod", List.of(a, m.node("Hardmax", List.of("images"))));
+        final EngineException e = assertThrows(EngineException.class,
+            () -> JavaEngine.load(m.output(m.node("Relu", List.of(b))).build(), JavaEngine.Options.threads(1)));
+        assertEquals(EngineException.Kind.UNSUPPORTED, e.kind());
+        assertTrue(e.getMessage().contains("operators Hardmax, Mod are not implemented")
+            && e.getMessage().contains("3 nodes"), e.getMessage());
+    }
+
+    @Test
     void unsupportedAttributeIsRefusedAtLoad() {
         final TestModels m = new TestModels(2, 3, 4, 4);
         final String y = m.node("Resize", List.of("images", "", m.floats(new float[] {1, 1, 2, 2}, 4)),

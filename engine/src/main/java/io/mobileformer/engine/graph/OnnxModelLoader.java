@@ -93,6 +93,7 @@ public final class OnnxModelLoader {
             inputs.add(new Graph.Input(in.getName(), type, shape));
         }
         final List<Node> nodes = new ArrayList<>();
+        final Map<String, List<Node>> missing = new java.util.TreeMap<>();
         int unnamed = 0;
         for (final OnnxMl.NodeProto p : g.getNodeList()) {
             final String name = p.getName().isEmpty() ? p.getOpType() + "_" + unnamed++ : p.getName();
@@ -114,10 +115,18 @@ public final class OnnxModelLoader {
                     + "than from opset " + since + ", which the engine implements");
             }
             if (!supported.contains(p.getOpType())) {
-                throw GraphException.unsupported(node, "operator " + p.getOpType() + " is not implemented by the "
-                    + "Java engine (supported: " + String.join(", ", supported) + ")");
+                missing.computeIfAbsent(p.getOpType(), k -> new ArrayList<>()).add(node);
+                continue;
             }
             nodes.add(node);
+        }
+        if (!missing.isEmpty()) {
+            // every missing operator at once, so that engine=auto can say in one line why it skips the model
+            final Node first = missing.values().iterator().next().get(0);
+            throw GraphException.unsupported(first, "operator" + (missing.size() > 1 ? "s " : " ")
+                + String.join(", ", missing.keySet()) + (missing.size() > 1 ? " are" : " is") + " not implemented "
+                + "by the Java engine (" + missing.values().stream().mapToInt(List::size).sum() + " nodes; supported: "
+                + String.join(", ", supported) + ")");
         }
         final List<String> outputs = g.getOutputList().stream().map(OnnxMl.ValueInfoProto::getName).toList();
         final Map<String, Integer> outputTypes = new HashMap<>();
