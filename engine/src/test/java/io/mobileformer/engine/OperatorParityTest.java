@@ -310,4 +310,32 @@ class OperatorParityTest {
         };
         assertParity(m.output(y).build(), TestModels.input(kind.hashCode() + 1L, 2, c, 11, 13));
     }
+
+    /** Convolutions outside ConvOp's fast kernels: dilated (DeepLab, dilated encoders), 1-D and 3-D, grouped. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Dilated2", "DilatedGroupedStrided", "Conv1d", "Conv3d"})
+    void generalConvolutions(final String kind) throws EngineException {
+        final int c = 4;
+        final int[] dims = switch (kind) {
+            case "Conv1d" -> new int[] {c, 17};
+            case "Conv3d" -> new int[] {c, 5, 6, 7};
+            default -> new int[] {c, 11, 13};
+        };
+        final TestModels m = new TestModels(kind.hashCode(), dims);
+        final String y = switch (kind) {
+            case "Dilated2" -> m.node("Conv", List.of("images", m.weights(0.3f, 6, c, 3, 3), m.weights(0.1f, 6)),
+                TestModels.ints("dilations", 2, 2), TestModels.ints("pads", 2, 2, 2, 2));
+            case "DilatedGroupedStrided" -> m.node("Conv", List.of("images", m.weights(0.3f, 6, 2, 3, 2)),
+                TestModels.attr("group", 2L), TestModels.ints("dilations", 3, 2), TestModels.ints("strides", 2, 1),
+                TestModels.ints("pads", 3, 1, 2, 0));
+            case "Conv1d" -> m.node("Conv", List.of("images", m.weights(0.3f, 5, c, 3), m.weights(0.1f, 5)),
+                TestModels.ints("strides", 2), TestModels.ints("pads", 1, 1));
+            default -> m.node("Conv", List.of("images", m.weights(0.3f, 3, c, 3, 3, 2)), TestModels.ints("pads",
+                1, 1, 0, 1, 1, 1));
+        };
+        final int[] shape = new int[dims.length + 1];
+        shape[0] = 2;
+        System.arraycopy(dims, 0, shape, 1, dims.length);
+        assertParity(m.output(y).build(), TestModels.input(kind.hashCode() + 1L, shape));
+    }
 }

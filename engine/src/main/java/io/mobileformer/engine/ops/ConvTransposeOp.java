@@ -27,23 +27,7 @@ public final class ConvTransposeOp implements Op {
     private ConvTransposeOp() {
     }
 
-    /** Output spatial sizes and the begin pads, resolved against one input shape. */
-    private record Geometry(int[] in, int[] out, int[] kernel, int[] strides, int[] dilations, int[] padBegin) {
-    }
-
-    private static int[] ints(final Node node, final String name, final int n, final int dflt) {
-        final long[] v = node.attrs().getInts(name, null);
-        final int[] r = new int[n];
-        Arrays.fill(r, dflt);
-        if (v != null) {
-            for (int i = 0; i < Math.min(n, v.length); i++) {
-                r[i] = Math.toIntExact(v[i]);
-            }
-        }
-        return r;
-    }
-
-    private static Geometry geometry(final Node node, final int[] x, final int[] w) {
+    private static SlidingWindow geometry(final Node node, final int[] x, final int[] w) {
         final int n = x.length - 2;
         if (n < 1 || w.length != x.length) {
             throw GraphException.invalid(node, "input " + Shapes.str(x) + " and weights " + Shapes.str(w)
@@ -51,14 +35,15 @@ public final class ConvTransposeOp implements Op {
         }
         final int[] in = Arrays.copyOfRange(x, 2, x.length);
         final int[] kernel = Arrays.copyOfRange(w, 2, w.length);
-        final int[] strides = ints(node, "strides", n, 1);
-        final int[] dil = ints(node, "dilations", n, 1);
-        final int[] outPad = ints(node, "output_padding", n, 0);
+        final int[] strides = SlidingWindow.ints(node, "strides", n, 1);
+        final int[] dil = SlidingWindow.ints(node, "dilations", n, 1);
+        final int[] outPad = SlidingWindow.ints(node, "output_padding", n, 0);
         final long[] pads = node.attrs().getInts("pads", new long[2 * n]);
         final long[] shape = node.attrs().getInts("output_shape", null);
         final String auto = node.attrs().getString("auto_pad", "NOTSET");
         final int[] out = new int[n];
         final int[] pb = new int[n];
+        final int[] pe = new int[n];
         for (int i = 0; i < n; i++) {
             final int full = strides[i] * (in[i] - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1;
             if (shape != null || auto.startsWith("SAME")) {
@@ -68,15 +53,17 @@ public final class ConvTransposeOp implements Op {
                 out[i] = shape != null ? (int) shape[shape.length - n + i] : in[i] * strides[i];
                 final int total = full - out[i];
                 pb[i] = auto.equals("SAME_UPPER") ? Math.floorDiv(total, 2) : total - Math.floorDiv(total, 2);
+                pe[i] = total - pb[i];
             } else {
                 pb[i] = (int) pads[i];
-                out[i] = full - pb[i] - (int) pads[i + n];
+                pe[i] = (int) pads[i + n];
+                out[i] = full - pb[i] - pe[i];
             }
             if (out[i] < 1) {
                 throw GraphException.invalid(node, "output axis " + (i + 2) + " would be " + out[i]);
             }
         }
-        return new Geometry(in, out, kernel, strides, dil, pb);
+        return new SlidingWindow(in, out, kernel, strides, dil, pb, pe);
     }
 
     @Override
@@ -91,7 +78,7 @@ public final class ConvTransposeOp implements Op {
             throw GraphException.invalid(node, "weights " + Shapes.str(w) + " do not match " + x[1]
                 + " input channels in " + group + " groups");
         }
-        final Geometry g = geometry(node, x, w);
+        final SlidingWindow g = geometry(node, x, w);
         final int[] out = new int[x.length];
         out[0] = x[0];
         out[1] = w[1] * group;
@@ -107,7 +94,7 @@ public final class ConvTransposeOp implements Op {
         final float[] bias = b.has(2) && b.values()[2] != null ? b.values()[2].floats(node) : null;
         final int[] ws = b.values()[1].shape;
         final int group = (int) node.attrs().getInt("group", 1);
-        final Geometry g = geometry(node, x.shape(), ws);
+        final SlidingWindow g = geometry(node, x.shape(), ws);
         final int batch = x.dim(0);
         final int cinG = x.dim(1) / group;
         final int coutG = ws[1];
@@ -152,20 +139,13 @@ public final class ConvTransposeOp implements Op {
 
     /** Adds {@code v * w[oc, k]} to every output position input position {@code ii} reaches, for every channel. */
     private static void scatter(final float v, final float[] w, final int w0, final int coutG, final int kSize,
-                                final Geometry g, final int[] ii, final int[] kk, final int[] still,
+                                final SlidingWindow g, final int[] ii, final int[] kk, final int[] still,
                                 final int[] outStrides,
                                 final float[] out, final int out0, final int outPlane) {
-        final int n = ii.length;
         Arrays.fill(kk, 0);
         for (int k = 0; k < kSize; k++) {
-            int at = 0;
-            boolean inside = true;
-            for (int a = 0; a < n && inside; a++) {
-                final int pos = ii[a] * g.strides()[a] - g.padBegin()[a] + kk[a] * g.dilations()[a];
-                inside = pos >= 0 && pos < g.out()[a];
-                at += pos * outStrides[a];
-            }
-            if (inside) {
+            final int at = g.at(ii, kk, g.out(), outStrides);
+            if (at >= 0) {
                 for (int oc = 0; oc < coutG; oc++) {
                     out[out0 + oc * outPlane + at] += v * w[w0 + oc * kSize + k];
                 }

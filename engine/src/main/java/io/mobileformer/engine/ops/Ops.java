@@ -79,6 +79,7 @@ public final class Ops {
             case "Concat" -> ConcatOp.INSTANCE;
             case "TopK" -> TopKOp.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
+            case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
             case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
             case "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> PoolOp.INSTANCE;
             case "Pad" -> PadOp.INSTANCE;

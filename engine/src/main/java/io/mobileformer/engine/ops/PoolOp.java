@@ -26,11 +26,6 @@ public final class PoolOp implements Op {
     private PoolOp() {
     }
 
-    /** The window geometry per spatial axis, resolved against one input shape. */
-    private record Geometry(int[] in, int[] out, int[] kernel, int[] strides, int[] dilations, int[] padBegin,
-                            int[] padEnd) {
-    }
-
     private static boolean global(final Node node) {
         return node.opType().startsWith("Global");
     }
@@ -39,23 +34,7 @@ public final class PoolOp implements Op {
         return node.opType().endsWith("MaxPool");
     }
 
-    private static int[] ints(final Node node, final String name, final int n, final int dflt) {
-        final long[] v = node.attrs().getInts(name, null);
-        final int[] r = new int[n];
-        if (v == null || v.length == 0) {
-            Arrays.fill(r, dflt);
-            return r;
-        }
-        if (v.length != n && !(name.equals("pads") && v.length == 2 * n)) {
-            throw GraphException.invalid(node, name + " has " + v.length + " values for " + n + " spatial axes");
-        }
-        for (int i = 0; i < Math.min(v.length, n); i++) {
-            r[i] = Math.toIntExact(v[i]);
-        }
-        return r;
-    }
-
-    private static Geometry geometry(final Node node, final int[] x) {
+    private static SlidingWindow geometry(final Node node, final int[] x) {
         if (x.length < 3) {
             throw GraphException.invalid(node, "input must be [N, C, spatial...], not " + Shapes.str(x));
         }
@@ -64,7 +43,7 @@ public final class PoolOp implements Op {
         if (global(node)) {
             final int[] ones = new int[n];
             Arrays.fill(ones, 1);
-            return new Geometry(in, ones.clone(), in.clone(), ones.clone(), ones.clone(), new int[n], new int[n]);
+            return new SlidingWindow(in, ones.clone(), in.clone(), ones.clone(), ones.clone(), new int[n], new int[n]);
         }
         if (node.outputs().size() > 1) {
             throw GraphException.unsupported(node, "the Indices output is not supported");
@@ -72,59 +51,17 @@ public final class PoolOp implements Op {
         if (node.attrs().getInt("storage_order", 0) != 0) {
             throw GraphException.unsupported(node, "storage_order=1 is not supported");
         }
-        final int[] kernel = ints(node, "kernel_shape", n, -1);
+        final int[] kernel = SlidingWindow.ints(node, "kernel_shape", n, -1);
         if (kernel[0] < 0) {
             throw GraphException.invalid(node, "kernel_shape is required");
         }
-        final int[] strides = ints(node, "strides", n, 1);
-        final int[] dil = ints(node, "dilations", n, 1);
-        final long[] pads = node.attrs().getInts("pads", new long[2 * n]);
-        final String auto = node.attrs().getString("auto_pad", "NOTSET");
-        final boolean ceil = node.attrs().getInt("ceil_mode", 0) != 0;
-        final int[] out = new int[n];
-        final int[] pb = new int[n];
-        final int[] pe = new int[n];
-        for (int i = 0; i < n; i++) {
-            final int span = (kernel[i] - 1) * dil[i] + 1;
-            switch (auto) {
-                case "NOTSET" -> {
-                    pb[i] = (int) pads[i];
-                    pe[i] = (int) pads[i + n];
-                    final int room = in[i] + pb[i] + pe[i] - span;
-                    out[i] = (ceil ? Math.floorDiv(room + strides[i] - 1, strides[i]) : Math.floorDiv(room, strides[i]))
-                        + 1;
-                    // ceil mode: a last window that would start inside the end padding is dropped (PyTorch's
-                    // rule, which ONNX Runtime follows)
-                    if (ceil && (out[i] - 1) * strides[i] >= in[i] + pb[i]) {
-                        out[i]--;
-                    }
-                }
-                case "VALID" -> out[i] = Math.floorDiv(in[i] - span, strides[i]) + 1;
-                case "SAME_UPPER", "SAME_LOWER" -> {
-                    out[i] = (in[i] + strides[i] - 1) / strides[i];
-                    final int total = Math.max(0, (out[i] - 1) * strides[i] + span - in[i]);
-                    pb[i] = auto.equals("SAME_UPPER") ? total / 2 : total - total / 2;
-                    pe[i] = total - pb[i];
-                }
-                default -> throw GraphException.unsupported(node, "auto_pad '" + auto + "' is not supported");
-            }
-            if (out[i] < 1) {
-                throw GraphException.invalid(node, "the window does not fit axis " + (i + 2) + " of "
-                    + Shapes.str(x));
-            }
-        }
-        return new Geometry(in, out, kernel, strides, dil, pb, pe);
+        return SlidingWindow.forward(node, x, kernel, node.attrs().getInt("ceil_mode", 0) != 0);
     }
 
     @Override
     public int[][] shapes(final Node node, final PlanValue[] in) {
         final int[] x = in[0].shape;
-        final Geometry g = geometry(node, x);
-        final int[] out = new int[x.length];
-        out[0] = x[0];
-        out[1] = x[1];
-        System.arraycopy(g.out(), 0, out, 2, g.out().length);
-        return new int[][] {out};
+        return new int[][] {geometry(node, x).outputShape(x, x[1])};
     }
 
     @Override
@@ -137,7 +74,7 @@ public final class PoolOp implements Op {
     public Step bind(final Node node, final Binding b) {
         final Operand x = b.in(0);
         final Operand y = b.out(0);
-        final Geometry g = geometry(node, x.shape());
+        final SlidingWindow g = geometry(node, x.shape());
         final boolean isMax = max(node);
         final boolean includePad = node.attrs().getInt("count_include_pad", 0) != 0;
         final int planes = x.dim(0) * x.dim(1);
@@ -167,7 +104,7 @@ public final class PoolOp implements Op {
     }
 
     /** The max or average of the window at output position {@code o}; {@code k} is scratch for the kernel index. */
-    private static float window(final float[] xa, final int src, final Geometry g, final int[] inStrides, final int[] o,
+    private static float window(final float[] xa, final int src, final SlidingWindow g, final int[] inStrides, final int[] o,
                                 final int[] k, final boolean isMax, final boolean includePad) {
         final int n = o.length;
         Arrays.fill(k, 0);

@@ -12,11 +12,12 @@ import java.util.List;
  * and {@code Sum} of k inputs become a chain of k-1 binary nodes (NumPy broadcasting composes, so the chain has the
  * same result shape), {@code Mean} that chain of {@code Add} then one {@code Div} by k, and a single input an
  * {@code Identity}. Also: {@code Clip} whose bounds are computed (not constants) becomes {@code Max} then {@code Min},
- * and an inference {@code Dropout} (no mask asked, no training-mode input) an {@code Identity}. Runs first, so every
- * later pass sees only binary nodes.
+ * an inference {@code Dropout} (no mask asked, no training-mode input) an {@code Identity}, and a {@code Conv} that
+ * {@code ConvOp}'s kernels do not cover (dilated, or not 2-D) the internal {@code ConvNd} of {@code GeneralConvOp},
+ * which fusion leaves alone. Runs first, so every later pass sees only binary nodes.
  */
-final class VariadicLowering {
-    private VariadicLowering() {
+final class OperatorLowering {
+    private OperatorLowering() {
     }
 
     static void run(final Graph g) {
@@ -34,6 +35,12 @@ final class VariadicLowering {
                     out.add(new Node(n.name() + "/min", "Min", List.of(acc, n.input(2)), n.outputs(),
                         Attributes.NONE));
                 }
+                continue;
+            }
+            if (n.opType().equals("Conv") && g.isConstant(n.input(1))
+                && io.mobileformer.engine.ops.GeneralConvOp.needed(n, g.constant(n.input(1)).rank())) {
+                out.add(new Node(n.name(), io.mobileformer.engine.ops.GeneralConvOp.TYPE, n.inputs(), n.outputs(),
+                    n.attrs()));
                 continue;
             }
             if (n.opType().equals("Dropout")) {
