@@ -238,7 +238,7 @@ class OperatorParityTest {
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
-        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad"})
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -303,6 +303,9 @@ class OperatorParityTest {
             case "ConvTransposeGroupsOutPad" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 2, 3, 2)),
                 TestModels.attr("group", 3L), TestModels.ints("strides", 3, 2), TestModels.ints("dilations", 2, 1),
                 TestModels.ints("output_padding", 1, 0), TestModels.ints("pads", 0, 1, 2, 0));
+            case "PRelu" -> m.node("PRelu", List.of(x, m.weights(0.3f, c, 1, 1)));
+            case "LogSoftmax" -> m.node("LogSoftmax", List.of(m.node("Mul", List.of(x, m.floats(new float[] {30f})))),
+                TestModels.attr("axis", 1L));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

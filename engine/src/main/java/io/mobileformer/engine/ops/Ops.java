@@ -16,11 +16,11 @@ public final class Ops {
     /** ONNX operator types accepted in a model file (default domain, opset 13-17). */
     static final List<String> ONNX = List.copyOf(new TreeSet<>(List.of(
         "Add", "Sub", "Mul", "Div", "Max", "Min",
-        "Sum", "Mean", "Pow", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
+        "Sum", "Mean", "Pow", "PRelu", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
         "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
         "Conv", "ConvTranspose", "BatchNormalization", "MatMul", "Gemm",
-        "Softmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+        "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "GatherElements", "Slice", "Split", "Resize",
@@ -67,7 +67,7 @@ public final class Ops {
             case "Conv", ConvOp.FUSED -> ConvOp.INSTANCE;
             case "MatMul", MatMulOp.FUSED -> MatMulOp.INSTANCE;
             case "BatchNormalization", ChannelAffineOp.DYRELU -> ChannelAffineOp.INSTANCE;
-            case "Softmax" -> SoftmaxOp.INSTANCE;
+            case "Softmax", "LogSoftmax", "Hardmax" -> SoftmaxOp.INSTANCE;
             case "LayerNormalization" -> LayerNormOp.INSTANCE;
             case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
                  "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin" -> ReduceOp.INSTANCE;

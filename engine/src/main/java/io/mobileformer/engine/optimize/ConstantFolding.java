@@ -118,7 +118,8 @@ public final class ConstantFolding {
     private static List<String> dataInputs(final Node n) {
         return switch (n.opType()) {
             case "Where" -> List.of(n.input(0), n.input(1), n.input(2));
-            case "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Concat", "Sum", "Mean", "Equal", "Less", "Greater",
+            case "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Mod", "Concat", "Sum", "Mean", "Equal", "Less",
+                 "Greater",
                  "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor" ->
                 n.inputs().stream().filter(i -> !i.isEmpty()).toList();
             default -> List.of(n.input(0));
