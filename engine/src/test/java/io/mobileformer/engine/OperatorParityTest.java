@@ -238,7 +238,8 @@ class OperatorParityTest {
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
-        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax"})
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax", "DepthToSpaceCrd",
+        "SpaceToDepthThenBack", "Tile", "CumSumReverse"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -306,6 +307,21 @@ class OperatorParityTest {
             case "PRelu" -> m.node("PRelu", List.of(x, m.weights(0.3f, c, 1, 1)));
             case "LogSoftmax" -> m.node("LogSoftmax", List.of(m.node("Mul", List.of(x, m.floats(new float[] {30f})))),
                 TestModels.attr("axis", 1L));
+            case "DepthToSpaceCrd" -> m.node("DepthToSpace", List.of(m.node("Slice", List.of(x, m.longs(new long[] {0},
+                1), m.longs(new long[] {4}, 1), m.longs(new long[] {1}, 1)))), TestModels.attr("blocksize", 2L),
+                TestModels.attr("mode", "CRD"));
+            case "SpaceToDepthThenBack" -> {
+                // YOLO's focus stem is a space-to-depth; DCR DepthToSpace undoes it exactly
+                final String cropped = m.node("Slice", List.of(x, m.longs(new long[] {0, 0}, 2),
+                    m.longs(new long[] {10, 12}, 2), m.longs(new long[] {2, 3}, 2)));
+                final String s2d = m.node("SpaceToDepth", List.of(cropped), TestModels.attr("blocksize", 2L));
+                yield m.node("Concat", List.of(m.node("Relu", List.of(s2d)), m.node("SpaceToDepth", List.of(
+                    m.node("DepthToSpace", List.of(s2d), TestModels.attr("blocksize", 2L))),
+                    TestModels.attr("blocksize", 2L))), TestModels.attr("axis", 1L));
+            }
+            case "Tile" -> m.node("Tile", List.of(x, m.longs(new long[] {1, 2, 1, 3}, 4)));
+            case "CumSumReverse" -> m.node("CumSum", List.of(x, m.longs(new long[] {2})),
+                TestModels.attr("reverse", 1L), TestModels.attr("exclusive", 1L));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

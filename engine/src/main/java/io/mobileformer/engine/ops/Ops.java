@@ -26,7 +26,7 @@ public final class Ops {
         "Gather", "GatherElements", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign",
-        "Concat", "TopK", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
+        "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
     }
@@ -41,7 +41,9 @@ public final class Ops {
             case "Conv", "ConvTranspose", "LayerNormalization" -> i == 1 || i == 2;
             case "BatchNormalization" -> i >= 1;
             case "Resize", "Slice", "Pad" -> i >= 1;
-            case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze" -> i == 1;
+            case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile",
+                 "Trilu", "CumSum" -> i == 1;
+            case "Range" -> true;
             case "ConstantOfShape" -> i == 0;
             default -> opType.startsWith("Reduce") && i == 1;
         };
@@ -78,6 +80,7 @@ public final class Ops {
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
             case "TopK" -> TopKOp.INSTANCE;
+            case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range" -> IndexOps.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
             case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
