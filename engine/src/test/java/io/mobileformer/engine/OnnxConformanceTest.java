@@ -161,7 +161,23 @@ class OnnxConformanceTest {
         try (Stream<Path> list = Files.list(test)) {
             sets = list.filter(p -> p.getFileName().toString().startsWith("test_data_set_")).sorted().toList();
         }
-        try (JavaEngine engine = JavaEngine.load(model, JavaEngine.Options.threads(1))) {
+        // both kernel families: a test passes only if the vector and the scalar kernels both match
+        final boolean[] families = io.mobileformer.engine.kernel.Simd.available() ? new boolean[] {true, false}
+            : new boolean[] {false};
+        for (final boolean vector : families) {
+            final Result r = runWith(name, model, new JavaEngine.Options(1, vector), sets, inputNames, outputNames);
+            if (r.outcome() != Outcome.PASSED) {
+                return families.length == 1 ? r : new Result(r.test(), r.outcome(), r.detail()
+                    + (vector ? " (vector kernels)" : " (scalar kernels)"));
+            }
+        }
+        return new Result(name, Outcome.PASSED, "");
+    }
+
+    private static Result runWith(final String name, final OnnxMl.ModelProto model, final JavaEngine.Options options,
+                                  final List<Path> sets, final List<String> inputNames,
+                                  final List<String> outputNames) throws IOException {
+        try (JavaEngine engine = JavaEngine.load(model, options)) {
             for (final Path set : sets) {
                 final Map<String, Tensor> inputs = new LinkedHashMap<>();
                 for (int i = 0; i < inputNames.size(); i++) {
