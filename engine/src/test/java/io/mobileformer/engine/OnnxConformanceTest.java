@@ -167,8 +167,8 @@ class OnnxConformanceTest {
         for (final boolean vector : families) {
             final Result r = runWith(name, model, new JavaEngine.Options(1, vector), sets, inputNames, outputNames);
             if (r.outcome() != Outcome.PASSED) {
-                return families.length == 1 ? r : new Result(r.test(), r.outcome(), r.detail()
-                    + (vector ? " (vector kernels)" : " (scalar kernels)"));
+                return families.length == 1 || r.outcome() != Outcome.FAILED ? r : new Result(r.test(), r.outcome(),
+                    r.detail() + (vector ? " (vector kernels)" : " (scalar kernels)"));
             }
         }
         return new Result(name, Outcome.PASSED, "");

@@ -43,7 +43,11 @@ public enum UnaryOp {
     SELU,
     /** p = alpha: {@code x} above alpha, else 0. */
     THRESHOLDED_RELU,
-    SOFTSIGN;
+    SOFTSIGN,
+    /** p = alpha: {@code max(0, x) + min(0, alpha * (exp(x / alpha) - 1))}. */
+    CELU,
+    /** p = lambd, q = bias: {@code x + bias} below -lambd, {@code x - bias} above lambd, else 0. */
+    SHRINK;
 
     /** Whether {@link ElementwiseVector} has a kernel for it; the others always run the scalar loop. */
     public boolean vectorized() {
@@ -81,6 +85,8 @@ public enum UnaryOp {
             case SELU -> x > 0 ? q * x : (float) (q * p * Math.expm1(x));
             case THRESHOLDED_RELU -> x > p ? x : 0f;
             case SOFTSIGN -> x / (1 + Math.abs(x));
+            case CELU -> Math.max(0f, x) + (float) Math.min(0, p * Math.expm1(x / p));
+            case SHRINK -> x < -p ? x + q : x > p ? x - q : 0f;
         };
     }
 }

@@ -25,7 +25,7 @@ public final class Ops {
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "GatherElements", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
-        "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign",
+        "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
         "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
@@ -40,7 +40,7 @@ public final class Ops {
         return switch (opType) {
             case "Conv", "ConvTranspose", "LayerNormalization" -> i == 1 || i == 2;
             case "BatchNormalization" -> i >= 1;
-            case "Resize", "Slice", "Pad" -> i >= 1;
+            case "Resize", "Slice", "Pad", "Upsample" -> i >= 1;
             case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile",
                  "Trilu", "CumSum" -> i == 1;
             case "Range" -> true;

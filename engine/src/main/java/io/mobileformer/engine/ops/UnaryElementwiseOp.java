@@ -25,7 +25,7 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
         return switch (opType) {
             case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
                  "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast", "Round", "Sign", "Sin", "Cos", "Selu",
-                 "ThresholdedRelu", "Softsign" -> true;
+                 "ThresholdedRelu", "Softsign", "Celu", "Shrink" -> true;
             default -> false;
         };
     }
@@ -130,6 +130,13 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
                 return UnaryOp.THRESHOLDED_RELU;
             case "Softsign":
                 return UnaryOp.SOFTSIGN;
+            case "Celu":
+                params[0] = node.attrs().getFloat("alpha", 1f);
+                return UnaryOp.CELU;
+            case "Shrink":
+                params[0] = node.attrs().getFloat("lambd", 0.5f);
+                params[1] = node.attrs().getFloat("bias", 0f);
+                return UnaryOp.SHRINK;
             default:
                 throw GraphException.unsupported(node, "not an element-wise function");
         }

@@ -14,7 +14,7 @@ import java.util.List;
  * {@code Identity}. Also: {@code Clip} whose bounds are computed (not constants) becomes {@code Max} then {@code Min},
  * an inference {@code Dropout} (no mask asked, no training-mode input) an {@code Identity}, and a {@code Conv} that
  * {@code ConvOp}'s kernels do not cover (dilated, or not 2-D) the internal {@code ConvNd} of {@code GeneralConvOp},
- * which fusion leaves alone. Runs first, so every later pass sees only binary nodes.
+ * which fusion leaves alone, and the deprecated {@code Upsample} its {@code Resize}. Runs first, so every later pass sees only binary nodes.
  */
 final class OperatorLowering {
     private OperatorLowering() {
@@ -41,6 +41,13 @@ final class OperatorLowering {
                 && io.mobileformer.engine.ops.GeneralConvOp.needed(n, g.constant(n.input(1)).rank())) {
                 out.add(new Node(n.name(), io.mobileformer.engine.ops.GeneralConvOp.TYPE, n.inputs(), n.outputs(),
                     n.attrs()));
+                continue;
+            }
+            if (n.opType().equals("Upsample")) {
+                // Upsample (opset 9, deprecated by Resize): the source coordinate is x / scale, rounded down for
+                // nearest, i.e. Resize with asymmetric coordinates and floor rounding
+                out.add(new Node(n.name(), "Resize", List.of(n.input(0), "", n.input(1)), n.outputs(),
+                    n.attrs().with("coordinate_transformation_mode", "asymmetric").with("nearest_mode", "floor")));
                 continue;
             }
             if (n.opType().equals("Dropout")) {
