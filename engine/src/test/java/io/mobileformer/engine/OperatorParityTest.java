@@ -239,7 +239,7 @@ class OperatorParityTest {
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
         "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax", "DepthToSpaceCrd",
-        "SpaceToDepthThenBack", "Tile", "CumSumReverse"})
+        "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -322,6 +322,8 @@ class OperatorParityTest {
             case "Tile" -> m.node("Tile", List.of(x, m.longs(new long[] {1, 2, 1, 3}, 4)));
             case "CumSumReverse" -> m.node("CumSum", List.of(x, m.longs(new long[] {2})),
                 TestModels.attr("reverse", 1L), TestModels.attr("exclusive", 1L));
+            case "InstanceNormalization" -> m.node("InstanceNormalization", List.of(x, m.weights(1f, c),
+                m.weights(1f, c)), TestModels.attr("epsilon", 1e-3f));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

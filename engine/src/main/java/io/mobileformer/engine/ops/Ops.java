@@ -20,7 +20,7 @@ public final class Ops {
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
         "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
         "Conv", "ConvTranspose", "BatchNormalization", "MatMul", "Gemm",
-        "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+        "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "InstanceNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "GatherElements", "Slice", "Split", "Resize",
@@ -38,7 +38,7 @@ public final class Ops {
      */
     public static boolean readAtPlanTime(final String opType, final int i) {
         return switch (opType) {
-            case "Conv", "ConvTranspose", "LayerNormalization" -> i == 1 || i == 2;
+            case "Conv", "ConvTranspose", "LayerNormalization", "InstanceNormalization" -> i == 1 || i == 2;
             case "BatchNormalization" -> i >= 1;
             case "Resize", "Slice", "Pad", "Upsample" -> i >= 1;
             case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile",
@@ -80,6 +80,7 @@ public final class Ops {
             case "Resize" -> ResizeOp.INSTANCE;
             case "Concat" -> ConcatOp.INSTANCE;
             case "TopK" -> TopKOp.INSTANCE;
+            case "InstanceNormalization" -> InstanceNormOp.INSTANCE;
             case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range" -> IndexOps.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
