@@ -3,6 +3,7 @@ package io.mobileformer.engine.ops;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
+import io.mobileformer.engine.kernel.Moments;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
@@ -12,8 +13,8 @@ import io.mobileformer.engine.plan.Tasks;
 
 /**
  * {@code InstanceNormalization}: each (image, channel) plane of {@code [N, C, spatial...]} normalized by its own mean
- * and biased variance, then scaled and shifted per channel (constant {@code scale} and {@code B}). Two passes in
- * double per plane, as the layer norm's scalar kernel does; parallel over planes, and in place is safe because a
+ * and biased variance ({@link Moments}), then scaled and shifted per channel (constant {@code scale} and {@code B});
+ * parallel over planes, and in place is safe because a
  * plane is read completely before it is written.
  */
 public final class InstanceNormOp implements Op {
@@ -58,17 +59,9 @@ public final class InstanceNormOp implements Op {
                 for (int p = Tasks.start(planes, t, tasks); p < Tasks.start(planes, t + 1, tasks); p++) {
                     final int src = x.offset() + p * plane;
                     final int dst = y.offset() + p * plane;
-                    double sum = 0;
-                    for (int i = 0; i < plane; i++) {
-                        sum += xa[src + i];
-                    }
-                    final double mean = sum / plane;
-                    double sq = 0;
-                    for (int i = 0; i < plane; i++) {
-                        final double d = xa[src + i] - mean;
-                        sq += d * d;
-                    }
-                    final double k = scale[p % channels] / Math.sqrt(sq / plane + eps);
+                    final double[] mv = Moments.of(xa, src, plane);
+                    final double mean = mv[0];
+                    final double k = scale[p % channels] / Math.sqrt(mv[1] + eps);
                     final double shift = bias[p % channels];
                     for (int i = 0; i < plane; i++) {
                         arena[dst + i] = (float) ((xa[src + i] - mean) * k + shift);

@@ -6,6 +6,7 @@ import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.LayerNorm;
+import io.mobileformer.engine.kernel.Moments;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
@@ -68,21 +69,12 @@ public final class LayerNormOp implements Op {
             par.run(tasks, (t, w) -> LayerNorm.run(vector, xa, x.offset(), arena, y.offset(), d, scale, bias, eps,
                 Tasks.start(rows, t, tasks), Tasks.start(rows, t + 1, tasks)));
             if (mean != null) {
-                // the same two-pass statistics as the scalar kernel, per row
+                // the statistics per row, two-pass like the kernels, in double
                 for (int r = 0; r < rows; r++) {
-                    double sum = 0;
-                    for (int i = 0; i < d; i++) {
-                        sum += xa[x.offset() + r * d + i];
-                    }
-                    final double m = sum / d;
-                    double sq = 0;
-                    for (int i = 0; i < d; i++) {
-                        final double c = xa[x.offset() + r * d + i] - m;
-                        sq += c * c;
-                    }
-                    arena[mean.offset() + r] = (float) m;
+                    final double[] mv = Moments.of(xa, x.offset() + r * d, d);
+                    arena[mean.offset() + r] = (float) mv[0];
                     if (inv != null) {
-                        arena[inv.offset() + r] = (float) (1.0 / Math.sqrt(sq / d + eps));
+                        arena[inv.offset() + r] = (float) (1.0 / Math.sqrt(mv[1] + eps));
                     }
                 }
             }
