@@ -23,7 +23,7 @@ public final class Ops {
         "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "InstanceNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
-        "Gather", "GatherElements", "Slice", "Split", "Resize",
+        "Gather", "GatherElements", "ScatterElements", "ScatterND", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
         "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
@@ -41,7 +41,7 @@ public final class Ops {
             case "Conv", "ConvTranspose", "LayerNormalization", "InstanceNormalization" -> i == 1 || i == 2;
             case "BatchNormalization" -> i >= 1;
             case "Resize", "Slice", "Pad", "Upsample" -> i >= 1;
-            case "Reshape", "Gather", "GatherElements", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile",
+            case "Reshape", "Gather", "GatherElements", "ScatterElements", "ScatterND", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile",
                  "Trilu", "CumSum" -> i == 1;
             case "Range" -> true;
             case "ConstantOfShape" -> i == 0;
@@ -81,6 +81,7 @@ public final class Ops {
             case "Concat" -> ConcatOp.INSTANCE;
             case "TopK" -> TopKOp.INSTANCE;
             case "InstanceNormalization" -> InstanceNormOp.INSTANCE;
+            case "ScatterElements", "ScatterND" -> ScatterOp.INSTANCE;
             case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range" -> IndexOps.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
