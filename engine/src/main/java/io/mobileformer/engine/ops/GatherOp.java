@@ -45,11 +45,7 @@ public final class GatherOp implements Op {
         final long[] idx = ReshapeOp.constantInts(node, in, 1, "indices");
         final int[] r = new int[idx.length];
         for (int i = 0; i < r.length; i++) {
-            final long v = idx[i] < 0 ? idx[i] + dim : idx[i];
-            if (v < 0 || v >= dim) {
-                throw GraphException.invalid(node, "index " + idx[i] + " is out of range for a dimension of " + dim);
-            }
-            r[i] = (int) v;
+            r[i] = Shapes.index(node, idx[i], dim);
         }
         return r;
     }

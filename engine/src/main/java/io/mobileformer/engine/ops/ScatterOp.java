@@ -51,7 +51,7 @@ public final class ScatterOp implements Op {
             final int[] pos = new int[updates.length];
             final int[] dst = new int[idx.length];
             for (int i = 0, base = 0; i < dst.length; i++) {
-                dst[i] = base + index(node, idx[i], data[axis]) * st[axis];
+                dst[i] = base + Shapes.index(node, idx[i], data[axis]) * st[axis];
                 base = Odometer.advance(pos, updates, walk, base);
             }
             return dst;
@@ -63,18 +63,10 @@ public final class ScatterOp implements Op {
         final int[] dst = new int[idx.length / Math.max(k, 1)];
         for (int j = 0; j < dst.length; j++) {
             for (int a = 0; a < k; a++) {
-                dst[j] += index(node, idx[j * k + a], data[a]) * st[a];
+                dst[j] += Shapes.index(node, idx[j * k + a], data[a]) * st[a];
             }
         }
         return dst;
-    }
-
-    private static int index(final Node node, final long i, final int dim) {
-        final long v = i < 0 ? i + dim : i;
-        if (v < 0 || v >= dim) {
-            throw GraphException.invalid(node, "index " + i + " is out of range for a dimension of " + dim);
-        }
-        return (int) v;
     }
 
     @Override
