@@ -25,12 +25,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The pure-Java engine: an interpreter for the ONNX operators our Mobile-Former exports use (DESIGN.md section 4),
- * with Vector API kernels and a scalar fallback.
+ * The pure-Java engine: an ONNX interpreter (DESIGN.md section 4) for our Mobile-Former exports and for the
+ * operators common CNN detectors use, with Vector API kernels for the hot ones and scalar kernels everywhere;
+ * {@code OnnxConformanceTest} holds it to ONNX's own node tests.
  *
- * <p>Loading parses the file with {@code OnnxMl}, refuses any operator it does not implement (naming the node),
- * lowers and folds the graph once ({@link GraphOptimizer}) and plans batch size 1 so every shape error surfaces at
- * load. Plans for other batch sizes are made on first use and cached; each call borrows an arena from a pool, so
+ * <p>Two entry points: {@link #run(Tensor)} for image models (one float input, batch first, split across threads)
+ * and {@link #run(Map)} for any model (named inputs of any count, element type and shape).
+ *
+ * <p>Loading parses the file with {@code OnnxMl}, refuses the operators it does not implement (listing them all),
+ * lowers and folds the graph once ({@link GraphOptimizer}) and plans batch size 1 (or the declared shapes) so every
+ * shape error surfaces at load; a model with integer inputs, or one that reads its input shapes under a dynamic
+ * axis, is optimized and planned on first use of each distinct specialization instead. Plans for other batch sizes are made on first use and cached; each call borrows an arena from a pool, so
  * {@link #run} is thread-safe and allocates nothing but its outputs in steady state.
  *
  * <p>Threads: a batch of several images is cut into chunks of {@link Options#microBatch()} images that the threads

@@ -13,7 +13,10 @@ import java.util.TreeSet;
  * the node.
  */
 public final class Ops {
-    /** ONNX operator types accepted in a model file (default domain, opset 13-17). */
+    /**
+     * ONNX operator types accepted in a model file (default domain, opset 13-17 semantics; older opsets where the
+     * meaning is the same, see {@code OnnxModelLoader}). engine/README.md's table is checked against this list.
+     */
     static final List<String> ONNX = List.copyOf(new TreeSet<>(List.of(
         "Add", "Sub", "Mul", "Div", "Max", "Min",
         "Sum", "Mean", "Pow", "PRelu", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code Gather} (constant indices), {@code Slice} and {@code Split}: each output is a strided window of the input,
+ * {@code Gather} of one index or a consecutive run (the rest is {@link GatherOp}'s), {@code Slice} and {@code Split}: each output is a strided window of the input,
  * copied out with {@link CopyOp#stridedCopy}. Index, bound and size inputs must be constants.
  */
 public final class SliceOps implements Op {
