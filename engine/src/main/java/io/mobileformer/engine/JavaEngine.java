@@ -35,7 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Loading parses the file with {@code OnnxMl}, refuses the operators it does not implement (listing them all),
  * lowers and folds the graph once ({@link GraphOptimizer}) and plans batch size 1 (or the declared shapes) so every
  * shape error surfaces at load; a model with integer inputs, or one that reads its input shapes under a dynamic
- * axis, is optimized and planned on first use of each distinct specialization instead. Plans for other batch sizes are made on first use and cached; each call borrows an arena from a pool, so
+ * axis, is optimized and planned on first use of each distinct specialization instead. Plans for other batch sizes are
+ * made on first use and cached; each call borrows an arena from a pool, so
  * {@link #run} is thread-safe and allocates nothing but its outputs in steady state.
  *
  * <p>Threads: a batch of several images is cut into chunks of {@link Options#microBatch()} images that the threads
@@ -366,10 +367,10 @@ public final class JavaEngine implements Engine {
      * is the image-detector case of it (one float input whose first axis is the batch, split across threads).
      *
      * <p>Float32 inputs are data. Integer and bool inputs (indices, shapes, axes, masks) are bound as constants: the
-     * model is optimized and planned once per distinct value of them and kept (up to {@value #MAX_SPECIALIZATIONS}),
-     * so feeding ever-changing integer values re-plans on each call. A model that reads shapes ({@code Shape}) with
-     * a dynamic input axis is likewise optimized once per input shape, which folds its shape arithmetic. Integer outputs are exact as long as the
-     * float32 arithmetic that made them is (|values| below 2^24).
+     * model is optimized and planned once per distinct value of them and kept (up to {@value #MAX_SPECIALIZATIONS}), so
+     * feeding ever-changing integer values re-plans on each call. A model that reads shapes ({@code Shape}) with a
+     * dynamic input axis is likewise optimized once per input shape, which folds its shape arithmetic. Integer outputs
+     * are exact as long as the float32 arithmetic that made them is (|values| below 2^24).
      *
      * @throws EngineException {@code RUN} when a name is missing or unknown, or an element type, rank or static axis
      *                         differs from the model's declaration (the message lists what was expected);

@@ -10,8 +10,8 @@ import java.util.Arrays;
  * integer or bool tensor also keeps its exact values in {@link #longs()} (bool as 0 and 1), so indices and shapes
  * beyond 2^24 survive the trip in.
  *
- * <p>Engines exchange only this type: images go in as {@code [N, 3, H, W]} and raw model outputs come back as tensors of
- * the shapes the model contract declares. The array is shared, not copied: a tensor handed to an engine must not be
+ * <p>Engines exchange only this type: images go in as {@code [N, 3, H, W]} and raw model outputs come back as tensors
+ * of the shapes the model contract declares. The array is shared, not copied: a tensor handed to an engine must not be
  * modified while the engine runs, and a tensor returned by an engine belongs to the caller.
  */
 public final class Tensor {

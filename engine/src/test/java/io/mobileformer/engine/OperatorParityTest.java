@@ -238,7 +238,9 @@ class OperatorParityTest {
     @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
-        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear", "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax", "DepthToSpaceCrd",
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear",
+        "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax",
+        "DepthToSpaceCrd",
         "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
@@ -257,7 +259,8 @@ class OperatorParityTest {
                     TestModels.attr("axis", 1L));
             }
             case "AveragePoolCeil" -> m.node("AveragePool", List.of(x), TestModels.ints("kernel_shape", 3, 2),
-                TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 0, 0, 1), TestModels.attr("ceil_mode", 1L));
+                TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 0, 0, 1),
+                TestModels.attr("ceil_mode", 1L));
             case "AveragePoolIncludePad" -> m.node("AveragePool", List.of(x), TestModels.ints("kernel_shape", 3, 3),
                 TestModels.ints("pads", 1, 1, 1, 1), TestModels.attr("count_include_pad", 1L));
             case "GlobalAveragePool" -> m.node("GlobalAveragePool", List.of(x));
@@ -296,7 +299,8 @@ class OperatorParityTest {
                 .get(0);
             case "ResizeLinear" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 2, 1.5f}, 4)),
                 TestModels.attr("mode", "linear"));
-            case "ResizeLinearAlignCorners" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 0.7f, 1.6f}, 4)),
+            case "ResizeLinearAlignCorners" -> m.node("Resize",
+                List.of(x, "", m.floats(new float[] {1, 1, 0.7f, 1.6f}, 4)),
                 TestModels.attr("mode", "linear"), TestModels.attr("coordinate_transformation_mode", "align_corners"));
             // the learned 2x upsampling of a detector's neck, and a grouped one with output padding and dilation
             case "ConvTranspose4s2" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 4, 4, 4),

@@ -19,17 +19,20 @@ public final class Ops {
      */
     static final List<String> ONNX = List.copyOf(new TreeSet<>(List.of(
         "Add", "Sub", "Mul", "Div", "Max", "Min",
-        "Sum", "Mean", "Pow", "PRelu", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor",
+        "Sum", "Mean", "Pow", "PRelu", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or",
+        "Xor",
         "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf",
         "Tanh", "LeakyRelu", "Elu", "Neg", "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus",
         "Conv", "ConvTranspose", "BatchNormalization", "MatMul", "Gemm",
-        "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "InstanceNormalization", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+        "Softmax", "LogSoftmax", "Hardmax", "LayerNormalization", "InstanceNormalization", "ReduceMean", "ReduceSum",
+        "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
         "Gather", "GatherElements", "ScatterElements", "ScatterND", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
-        "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
+        "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
     }
@@ -44,7 +47,8 @@ public final class Ops {
             case "Conv", "ConvTranspose", "LayerNormalization", "InstanceNormalization" -> i == 1 || i == 2;
             case "BatchNormalization" -> i >= 1;
             case "Resize", "Slice", "Pad", "Upsample" -> i >= 1;
-            case "Reshape", "Gather", "GatherElements", "ScatterElements", "ScatterND", "TopK", "Expand", "Split", "Squeeze", "Unsqueeze", "Tile",
+            case "Reshape", "Gather", "GatherElements", "ScatterElements", "ScatterND", "TopK", "Expand", "Split",
+                 "Squeeze", "Unsqueeze", "Tile",
                  "Trilu", "CumSum" -> i == 1;
             case "Range" -> true;
             case "ConstantOfShape" -> i == 0;

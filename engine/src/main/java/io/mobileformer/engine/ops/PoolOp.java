@@ -104,7 +104,8 @@ public final class PoolOp implements Op {
     }
 
     /** The max or average of the window at output position {@code o}; {@code k} is scratch for the kernel index. */
-    private static float window(final float[] xa, final int src, final SlidingWindow g, final int[] inStrides, final int[] o,
+    private static float window(final float[] xa, final int src, final SlidingWindow g, final int[] inStrides,
+                                final int[] o,
                                 final int[] k, final boolean isMax, final boolean includePad) {
         final int n = o.length;
         Arrays.fill(k, 0);

@@ -13,8 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code Gather} of one index or a consecutive run (the rest is {@link GatherOp}'s), {@code Slice} and {@code Split}: each output is a strided window of the input,
- * copied out with {@link CopyOp#stridedCopy}. Index, bound and size inputs must be constants.
+ * {@code Gather} of one index or a consecutive run (the rest is {@link GatherOp}'s), {@code Slice} and {@code Split}:
+ * each output is a strided window of the input, copied out with {@link CopyOp#stridedCopy}. Index, bound and size
+ * inputs must be constants.
  */
 public final class SliceOps implements Op {
     static final SliceOps INSTANCE = new SliceOps();

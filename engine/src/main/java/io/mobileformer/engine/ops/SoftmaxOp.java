@@ -12,10 +12,10 @@ import io.mobileformer.engine.plan.Tasks;
 
 /**
  * {@code Softmax} (opset 13: one axis), and with the same layout logic {@code LogSoftmax} ({@code x - max - log(sum
- * exp(x - max))}, exact where log of a softmax would underflow) and {@code Hardmax} (1 at the first maximum); those
- * two run a scalar loop that reads the whole axis before it writes it, so in place is safe. Reads any storage order: the softmax axis is found in storage and the block
- * around it is {@code [outer, axis, inner]}, so token-major logits of Former→Mobile normalize over tokens with vectors
- * across pixels. The output keeps the input's order.
+ * exp(x - max))}, exact where log of a softmax would underflow) and {@code Hardmax} (1 at the first maximum); those two
+ * run a scalar loop that reads the whole axis before it writes it, so in place is safe. Reads any storage order: the
+ * softmax axis is found in storage and the block around it is {@code [outer, axis, inner]}, so token-major logits of
+ * Former→Mobile normalize over tokens with vectors across pixels. The output keeps the input's order.
  */
 public final class SoftmaxOp implements Op.OrderPreserving {
     static final SoftmaxOp INSTANCE = new SoftmaxOp();

@@ -24,7 +24,8 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
     static boolean handles(final String opType) {
         return switch (opType) {
             case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
-                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast", "Round", "Sign", "Sin", "Cos", "Selu",
+                 "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast", "Round", "Sign",
+                 "Sin", "Cos", "Selu",
                  "ThresholdedRelu", "Softsign", "Celu", "Shrink" -> true;
             default -> false;
         };

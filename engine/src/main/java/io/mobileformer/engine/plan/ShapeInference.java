@@ -10,8 +10,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Shapes of every value for one batch size (every dynamic input axis takes that size), without planning memory: what fusion passes check before they merge
- * nodes (a residual must have the output's shape, DY-ReLU slopes must be per image and channel).
+ * Shapes of every value for one batch size (every dynamic input axis takes that size), without planning memory: what
+ * fusion passes check before they merge nodes (a residual must have the output's shape, DY-ReLU slopes must be per
+ * image and channel).
  */
 public final class ShapeInference {
     private ShapeInference() {
