@@ -8,14 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Rewrites ONNX's variadic element-wise operators into the two-input ones the kernels implement: {@code Max},
- * {@code Min} and {@code Sum} of k inputs become a chain of k-1 binary nodes (NumPy broadcasting composes, so the chain has
- * the same result shape), {@code Mean} that chain of {@code Add} then one {@code Div} by k, and a single input an
- * {@code Identity}. Also: {@code Clip} whose bounds are computed (not constants) becomes {@code Max} then {@code Min},
- * an inference {@code Dropout} (no mask asked, no training-mode input) an {@code Identity}, and a {@code Conv} that
- * {@code ConvOp}'s kernels do not cover (dilated, or not 2-D) the internal {@code ConvNd} of {@code GeneralConvOp},
- * which fusion leaves alone, and the deprecated {@code Upsample} its {@code Resize}. Runs first, so every later pass
- * sees only binary nodes.
+ * Rewrites operators into the ones the kernels implement. {@code Max}, {@code Min} and {@code Sum} of k inputs become
+ * a chain of k-1 binary nodes (NumPy broadcasting composes, so the chain has the same result shape), {@code Mean} that
+ * chain of {@code Add} then one {@code Div} by k, and a single input an {@code Identity}. {@code Clip} whose bounds
+ * are computed (not constants) becomes {@code Max} then {@code Min}; an inference {@code Dropout} (no mask asked, no
+ * training-mode input) an {@code Identity}; a {@code Conv} that {@code ConvOp}'s kernels do not cover (dilated, or not
+ * 2-D) the internal {@code ConvNd} of {@code GeneralConvOp}, which fusion leaves alone; the deprecated
+ * {@code Upsample} its {@code Resize}. Runs first, so every later pass sees only binary nodes.
  */
 final class OperatorLowering {
     private OperatorLowering() {
