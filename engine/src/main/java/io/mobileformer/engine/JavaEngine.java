@@ -350,15 +350,38 @@ public final class JavaEngine implements Engine {
 
     /** The plan of an image model for {@code batch} images. */
     private Plan plan(final int batch) {
+        if (base == null && source.batched()) {
+            // an image model that reads its shapes: the specialization run(Map) makes for this batch size
+            final int[] shape = batchShape(source, batch);
+            final Map<String, int[]> fixed = Map.of(source.input(), shape);
+            return specialization(source.input() + java.util.Arrays.toString(shape) + ';', Map.of(), fixed)
+                .plan(fixed, batch);
+        }
         if (base == null || !base.graph.batched()) {
             throw new IllegalStateException("the model has no single batched float input: "
                 + source.inputs().stream().map(Graph.Input::name).toList());
         }
-        final int[] in = base.graph.inputShape();
+        return base.plan(Map.of(base.graph.input(), batchShape(base.graph, batch)), batch);
+    }
+
+    private static int[] batchShape(final Graph g, final int batch) {
+        final int[] in = g.inputShape();
         final int[] shape = new int[in.length + 1];
         shape[0] = batch;
         System.arraycopy(in, 0, shape, 1, in.length);
-        return base.plan(Map.of(base.graph.input(), shape), batch);
+        return shape;
+    }
+
+    /**
+     * The variant for these bound inputs and fixed shapes, made (optimized) on first use. {@code key} names them
+     * completely: the bound values and fixed shapes in input order, as {@link #run(Map)} writes it.
+     */
+    private Variant specialization(final String key, final Map<String, Constant> bound,
+                                   final Map<String, int[]> fixed) {
+        if (specialized.size() >= MAX_SPECIALIZATIONS) {
+            specialized.clear();
+        }
+        return specialized.computeIfAbsent(key, k -> new Variant(source.bind(bound, fixed), options.vector()));
     }
 
     /**
@@ -415,11 +438,7 @@ public final class JavaEngine implements Engine {
                             .append(java.util.Arrays.toString(values)).append(';');
                     }
                 }
-                if (specialized.size() >= MAX_SPECIALIZATIONS) {
-                    specialized.clear();
-                }
-                v = specialized.computeIfAbsent(key.toString(), k -> new Variant(source.bind(bound, fixed),
-                    options.vector()));
+                v = specialization(key.toString(), bound, fixed);
             }
             final Map<String, int[]> shapes = new LinkedHashMap<>();
             final Map<String, float[]> data = new LinkedHashMap<>();
