@@ -186,9 +186,9 @@ public final class JavaEngine implements Engine {
             final Graph g = OnnxModelLoader.load(proto, Ops.supported());
             engine = new JavaEngine(g, options);
             // plan once now so that an unsupported attribute or a shape error surfaces at load: batch 1 for an
-            // image model, the declared shapes for a static one; a model with integer inputs or dynamic axes other
-            // than the batch is planned on its first call
-            if (engine.base != null && engine.base.graph.batched()) {
+            // image model (even one that reads its shapes), the declared shapes for a static one; a model with
+            // integer inputs or dynamic axes other than the batch is planned on its first call
+            if (engine.source.batched() && engine.planTimeFloats.isEmpty()) {
                 engine.plan(1);
             } else if (engine.base != null && engine.source.inputs().stream()
                 .allMatch(i -> java.util.Arrays.stream(i.dims()).allMatch(d -> d >= 0))) {
