@@ -91,6 +91,10 @@ public final class PoolOp implements Op {
                 for (int p = Tasks.start(planes, t, tasks); p < Tasks.start(planes, t + 1, tasks); p++) {
                     final int src = x.offset() + p * inPlane;
                     final int dst = y.offset() + p * outPlane;
+                    if (n == 2 && isMax) {
+                        maxPool2d(xa, src, g, arena, dst);
+                        continue;
+                    }
                     Arrays.fill(o, 0);
                     for (int i = 0; i < outPlane; i++) {
                         arena[dst + i] = window(xa, src, g, inStrides, o, k, isMax, includePad);
@@ -101,6 +105,47 @@ public final class PoolOp implements Op {
                 }
             });
         };
+    }
+
+    /**
+     * MaxPool over one 2-D plane, the detector case (a stem's 3x3 stride 2, SPPF's 5x5 stride 1 three times in a
+     * row): direct loops over window rows and columns instead of the general odometer, a padded row skipped in one
+     * test and the inner loop a scan along the row. Padding never wins a max, so skipping it is exact.
+     */
+    private static void maxPool2d(final float[] xa, final int src, final SlidingWindow g, final float[] out,
+                                  final int dst) {
+        final int h = g.in()[0];
+        final int w = g.in()[1];
+        final int oh = g.out()[0];
+        final int ow = g.out()[1];
+        final int kh = g.kernel()[0];
+        final int kw = g.kernel()[1];
+        final int sh = g.strides()[0];
+        final int sw = g.strides()[1];
+        final int dh = g.dilations()[0];
+        final int dw = g.dilations()[1];
+        for (int oy = 0; oy < oh; oy++) {
+            final int y0 = oy * sh - g.padBegin()[0];
+            for (int ox = 0; ox < ow; ox++) {
+                final int x0 = ox * sw - g.padBegin()[1];
+                float m = Float.NEGATIVE_INFINITY;
+                for (int ky = 0; ky < kh; ky++) {
+                    final int yy = y0 + ky * dh;
+                    if (yy < 0 || yy >= h) {
+                        continue;
+                    }
+                    final int row = src + yy * w;
+                    for (int kx = 0; kx < kw; kx++) {
+                        final int xx = x0 + kx * dw;
+                        if (xx >= 0 && xx < w) {
+                            final float v = xa[row + xx];
+                            m = v > m || Float.isNaN(v) ? v : m;
+                        }
+                    }
+                }
+                out[dst + oy * ow + ox] = m;
+            }
+        }
     }
 
     /** The max or average of the window at output position {@code o}; {@code k} is scratch for the kernel index. */
