@@ -241,7 +241,8 @@ class OperatorParityTest {
         "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear",
         "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax",
         "DepthToSpaceCrd",
-        "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization"})
+        "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization", "GridSampleBilinearBorder",
+        "GridSampleBicubicReflection"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -328,6 +329,18 @@ class OperatorParityTest {
                 TestModels.attr("reverse", 1L), TestModels.attr("exclusive", 1L));
             case "InstanceNormalization" -> m.node("InstanceNormalization", List.of(x, m.weights(1f, c),
                 m.weights(1f, c)), TestModels.attr("epsilon", 1e-3f));
+            case "GridSampleBilinearBorder", "GridSampleBicubicReflection" -> {
+                // a grid from the image itself: two channels squashed by 1.2 * tanh (a little beyond [-1, 1], so the
+                // padding mode matters), moved to [N, H, W, 2]
+                final String two = m.node("Slice", List.of(x, m.longs(new long[] {0}, 1), m.longs(new long[] {2}, 1),
+                    m.longs(new long[] {1}, 1)));
+                final String grid = m.node("Transpose", List.of(m.node("Mul", List.of(m.node("Tanh", List.of(two)),
+                    m.floats(new float[] {1.2f})))), TestModels.ints("perm", 0, 2, 3, 1));
+                final boolean bilinear = kind.contains("Bilinear");
+                yield m.node("GridSample", List.of(x, grid), TestModels.attr("mode", bilinear ? "bilinear" : "bicubic"),
+                    TestModels.attr("padding_mode", bilinear ? "border" : "reflection"),
+                    TestModels.attr("align_corners", bilinear ? 0L : 1L));
+            }
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

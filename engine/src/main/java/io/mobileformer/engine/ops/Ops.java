@@ -28,7 +28,7 @@ public final class Ops {
         "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
-        "Gather", "GatherElements", "ScatterElements", "ScatterND", "Slice", "Split", "Resize",
+        "Gather", "GatherElements", "ScatterElements", "ScatterND", "GridSample", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
         "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool",
@@ -89,6 +89,7 @@ public final class Ops {
             case "TopK" -> TopKOp.INSTANCE;
             case "InstanceNormalization" -> InstanceNormOp.INSTANCE;
             case "ScatterElements", "ScatterND" -> ScatterOp.INSTANCE;
+            case "GridSample" -> GridSampleOp.INSTANCE;
             case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range" -> IndexOps.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
