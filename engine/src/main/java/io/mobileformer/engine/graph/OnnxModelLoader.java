@@ -32,7 +32,7 @@ public final class OnnxModelLoader {
         Map.entry("Softmax", 13), Map.entry("LogSoftmax", 13), Map.entry("Hardmax", 13), Map.entry("PRelu", 9),
         Map.entry("Mod", 10), Map.entry("DepthToSpace", 11), Map.entry("Tile", 6), Map.entry("Range", 11),
         Map.entry("CumSum", 11), Map.entry("Trilu", 14), Map.entry("Celu", 12), Map.entry("ScatterElements", 11),
-        Map.entry("ScatterND", 11), Map.entry("GridSample", 16), Map.entry("Shrink", 9), Map.entry("Split", 13),
+        Map.entry("ScatterND", 11), Map.entry("GridSample", 16), Map.entry("OneHot", 11), Map.entry("Shrink", 9), Map.entry("Split", 13),
         Map.entry("Squeeze", 13), Map.entry("Unsqueeze", 13),
         Map.entry("Resize", 13), Map.entry("ReduceMean", 11), Map.entry("ReduceSum", 13), Map.entry("ReduceMax", 11),
         Map.entry("Clip", 11), Map.entry("Slice", 10), Map.entry("Pad", 11), Map.entry("Gather", 11),

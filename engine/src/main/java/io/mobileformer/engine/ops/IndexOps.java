@@ -13,8 +13,8 @@ import java.util.Arrays;
 
 /**
  * Operators whose output element is an input element found by index arithmetic, or a running sum along an axis:
- * {@code Tile}, {@code DepthToSpace} and {@code SpaceToDepth} (DCR and CRD), {@code Trilu}, {@code CumSum} and
- * {@code Range}. Their parameters (repeats, k, axis, the range's bounds) must be known at plan time. Scalar loops:
+ * {@code Tile}, {@code DepthToSpace} and {@code SpaceToDepth} (DCR and CRD), {@code Trilu}, {@code CumSum},
+ * {@code Range} and {@code OneHot} (whose indices may be data; depth and values must be constants). Their parameters (repeats, k, axis, the range's bounds) must be known at plan time. Scalar loops:
  * none of them is hot in a detector (YOLO's space-to-depth stem, a mask or position grid).
  */
 public final class IndexOps implements Op {
@@ -86,6 +86,16 @@ public final class IndexOps implements Op {
                 yield new int[][] {s.clone()};
             }
             case "Range" -> new int[][] {{(int) range(node, in)[0]}};
+            case "OneHot" -> {
+                final long depth = ReshapeOp.constantInts(node, in, 1, "depth")[0];
+                ReshapeOp.constantInts(node, in, 2, "values");
+                final int axis = Shapes.axis(node, node.attrs().getInt("axis", -1), s.length + 1);
+                final int[] out = new int[s.length + 1];
+                for (int i = 0, j = 0; i < out.length; i++) {
+                    out[i] = i == axis ? Math.toIntExact(depth) : s[j++];
+                }
+                yield new int[][] {out};
+            }
             default -> throw GraphException.unsupported(node, "not an index operator");
         };
     }
@@ -103,6 +113,26 @@ public final class IndexOps implements Op {
         }
         final Operand x = b.in(0);
         final int[] s = x.shape();
+        if (node.opType().equals("OneHot")) {
+            // out[outer, d, inner] = on where d is the index (negatives from the end), else off
+            final int depth = (int) b.values()[1].constant.asLongs()[0];
+            final float[] values = b.values()[2].constant.asFloats();
+            final int axis = Shapes.axis(node, node.attrs().getInt("axis", -1), s.length + 1);
+            final int outer = Shapes.size(s, 0, axis);
+            final int inner = Shapes.size(s, axis, s.length);
+            return (arena, par) -> {
+                final float[] xa = x.array(arena);
+                for (int o = 0; o < outer; o++) {
+                    for (int d = 0; d < depth; d++) {
+                        for (int i = 0; i < inner; i++) {
+                            long idx = (long) xa[x.offset() + o * inner + i];
+                            idx = idx < 0 ? idx + depth : idx;
+                            arena[y.offset() + (o * depth + d) * inner + i] = idx == d ? values[1] : values[0];
+                        }
+                    }
+                }
+            };
+        }
         final int[] src = switch (node.opType()) {
             case "Tile", "DepthToSpace", "SpaceToDepth" -> sources(node, s, y.shape());
             default -> null;

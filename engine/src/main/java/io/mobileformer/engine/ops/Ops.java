@@ -31,7 +31,8 @@ public final class Ops {
         "Gather", "GatherElements", "ScatterElements", "ScatterND", "GridSample", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
-        "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "MaxPool", "AveragePool",
+        "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "OneHot", "MaxPool",
+        "AveragePool",
         "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));
 
     private Ops() {
@@ -51,6 +52,7 @@ public final class Ops {
                  "Squeeze", "Unsqueeze", "Tile",
                  "Trilu", "CumSum" -> i == 1;
             case "Range" -> true;
+            case "OneHot" -> i >= 1;
             case "ConstantOfShape" -> i == 0;
             default -> opType.startsWith("Reduce") && i == 1;
         };
@@ -90,7 +92,7 @@ public final class Ops {
             case "InstanceNormalization" -> InstanceNormOp.INSTANCE;
             case "ScatterElements", "ScatterND" -> ScatterOp.INSTANCE;
             case "GridSample" -> GridSampleOp.INSTANCE;
-            case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range" -> IndexOps.INSTANCE;
+            case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "OneHot" -> IndexOps.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
             case "Shape", "Size", "ConstantOfShape", "Expand" -> ShapeOps.INSTANCE;
