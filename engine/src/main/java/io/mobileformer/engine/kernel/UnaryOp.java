@@ -47,7 +47,12 @@ public enum UnaryOp {
     /** p = alpha: {@code max(0, x) + min(0, alpha * (exp(x / alpha) - 1))}. */
     CELU,
     /** p = lambd, q = bias: {@code x + bias} below -lambd, {@code x - bias} above lambd, else 0. */
-    SHRINK;
+    SHRINK,
+    TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH,
+    /** 1 where NaN: IsNaN. */
+    IS_NAN,
+    /** p, q = detect negative, detect positive (1 or 0): IsInf. */
+    IS_INF;
 
     /** Whether {@link ElementwiseVector} has a kernel for it; the others always run the scalar loop. */
     public boolean vectorized() {
@@ -87,6 +92,17 @@ public enum UnaryOp {
             case SOFTSIGN -> x / (1 + Math.abs(x));
             case CELU -> Math.max(0f, x) + (float) Math.min(0, p * Math.expm1(x / p));
             case SHRINK -> x < -p ? x + q : x > p ? x - q : 0f;
+            case TAN -> (float) Math.tan(x);
+            case ASIN -> (float) Math.asin(x);
+            case ACOS -> (float) Math.acos(x);
+            case ATAN -> (float) Math.atan(x);
+            case SINH -> (float) Math.sinh(x);
+            case COSH -> (float) Math.cosh(x);
+            case ASINH -> (float) Math.log(x + Math.sqrt((double) x * x + 1));
+            case ACOSH -> (float) Math.log(x + Math.sqrt((double) x * x - 1));
+            case ATANH -> (float) (0.5 * Math.log((1.0 + x) / (1.0 - x)));
+            case IS_NAN -> Float.isNaN(x) ? 1f : 0f;
+            case IS_INF -> x == Float.NEGATIVE_INFINITY && p != 0 || x == Float.POSITIVE_INFINITY && q != 0 ? 1f : 0f;
         };
     }
 }

@@ -31,6 +31,7 @@ public final class Ops {
         "Gather", "GatherElements", "ScatterElements", "ScatterND", "GridSample", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
+        "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "IsNaN", "IsInf",
         "Concat", "TopK", "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "OneHot", "MaxPool",
         "AveragePool",
         "GlobalAveragePool", "GlobalMaxPool", "Pad", "Where")));

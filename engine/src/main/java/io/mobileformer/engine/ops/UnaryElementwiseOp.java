@@ -26,7 +26,8 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
             case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
                  "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast", "Round", "Sign",
                  "Sin", "Cos", "Selu",
-                 "ThresholdedRelu", "Softsign", "Celu", "Shrink" -> true;
+                 "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
+                 "Acosh", "Atanh", "IsNaN", "IsInf" -> true;
             default -> false;
         };
     }
@@ -134,6 +135,30 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
             case "Celu":
                 params[0] = node.attrs().getFloat("alpha", 1f);
                 return UnaryOp.CELU;
+            case "Tan":
+                return UnaryOp.TAN;
+            case "Asin":
+                return UnaryOp.ASIN;
+            case "Acos":
+                return UnaryOp.ACOS;
+            case "Atan":
+                return UnaryOp.ATAN;
+            case "Sinh":
+                return UnaryOp.SINH;
+            case "Cosh":
+                return UnaryOp.COSH;
+            case "Asinh":
+                return UnaryOp.ASINH;
+            case "Acosh":
+                return UnaryOp.ACOSH;
+            case "Atanh":
+                return UnaryOp.ATANH;
+            case "IsNaN":
+                return UnaryOp.IS_NAN;
+            case "IsInf":
+                params[0] = node.attrs().getInt("detect_negative", 1);
+                params[1] = node.attrs().getInt("detect_positive", 1);
+                return UnaryOp.IS_INF;
             case "Shrink":
                 params[0] = node.attrs().getFloat("lambd", 0.5f);
                 params[1] = node.attrs().getFloat("bias", 0f);
