@@ -26,8 +26,8 @@ public final class UnaryElementwiseOp implements Op.OrderPreserving {
             case "Relu", "Clip", "HardSigmoid", "HardSwish", "Sigmoid", "Exp", "Erf", "Tanh", "LeakyRelu", "Neg",
                  "Abs", "Sqrt", "Log", "Reciprocal", "Floor", "Ceil", "Not", "Softplus", "Elu", "Cast", "Round", "Sign",
                  "Sin", "Cos", "Selu",
-                 "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
-                 "Acosh", "Atanh", "IsNaN", "IsInf" -> true;
+                 "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh",
+                 "Asinh", "Acosh", "Atanh", "IsNaN", "IsInf" -> true;
             default -> false;
         };
     }
