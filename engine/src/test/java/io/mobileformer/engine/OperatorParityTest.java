@@ -242,7 +242,7 @@ class OperatorParityTest {
         "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax",
         "DepthToSpaceCrd",
         "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization", "GridSampleBilinearBorder",
-        "GridSampleBicubicReflection"})
+        "GridSampleBicubicReflection", "RoiAlignAvg", "RoiAlignMax"})
     void detectorOperators(final String kind) throws EngineException {
         final int c = 6;
         final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
@@ -341,6 +341,11 @@ class OperatorParityTest {
                     TestModels.attr("padding_mode", bilinear ? "border" : "reflection"),
                     TestModels.attr("align_corners", bilinear ? 0L : 1L));
             }
+            case "RoiAlignAvg", "RoiAlignMax" -> m.node("RoiAlign", List.of(x,
+                m.floats(new float[] {1, 1, 9, 7, 0.5f, 2, 12.5f, 10, 3, 0, 5, 4}, 3, 4),
+                m.longs(new long[] {0, 1, 1}, 3)), TestModels.attr("output_height", 3L),
+                TestModels.attr("output_width", 2L), TestModels.attr("sampling_ratio", kind.endsWith("Max") ? 2L : 0L),
+                TestModels.attr("spatial_scale", 0.9f), TestModels.attr("mode", kind.endsWith("Max") ? "max" : "avg"));
             case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
             default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
                 List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,

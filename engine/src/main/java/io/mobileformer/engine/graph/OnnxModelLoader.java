@@ -32,7 +32,7 @@ public final class OnnxModelLoader {
         Map.entry("Softmax", 13), Map.entry("LogSoftmax", 13), Map.entry("Hardmax", 13), Map.entry("PRelu", 9),
         Map.entry("Mod", 10), Map.entry("DepthToSpace", 11), Map.entry("Tile", 6), Map.entry("Range", 11),
         Map.entry("CumSum", 11), Map.entry("Trilu", 14), Map.entry("Celu", 12), Map.entry("ScatterElements", 11),
-        Map.entry("ScatterND", 11), Map.entry("GridSample", 16), Map.entry("OneHot", 11), Map.entry("IsNaN", 9),
+        Map.entry("ScatterND", 11), Map.entry("GridSample", 16), Map.entry("RoiAlign", 16), Map.entry("OneHot", 11), Map.entry("IsNaN", 9),
         Map.entry("IsInf", 10), Map.entry("Sinh", 9), Map.entry("Cosh", 9), Map.entry("Asinh", 9),
         Map.entry("Acosh", 9), Map.entry("Atanh", 9), Map.entry("Tan", 7), Map.entry("Asin", 7), Map.entry("Acos", 7),
         Map.entry("Atan", 7), Map.entry("Shrink", 9), Map.entry("Split", 13), Map.entry("Squeeze", 13),

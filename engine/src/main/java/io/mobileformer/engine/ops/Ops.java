@@ -28,7 +28,7 @@ public final class Ops {
         "ReduceMax", "ReduceMin", "ReduceProd",
         "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose",
-        "Gather", "GatherElements", "ScatterElements", "ScatterND", "GridSample", "Slice", "Split", "Resize",
+        "Gather", "GatherElements", "ScatterElements", "ScatterND", "GridSample", "RoiAlign", "Slice", "Split", "Resize",
         "Shape", "Size", "ConstantOfShape", "Expand", "Cast", "Dropout",
         "Round", "Sign", "Sin", "Cos", "Selu", "ThresholdedRelu", "Softsign", "Celu", "Shrink", "Upsample",
         "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "IsNaN", "IsInf",
@@ -93,6 +93,7 @@ public final class Ops {
             case "InstanceNormalization" -> InstanceNormOp.INSTANCE;
             case "ScatterElements", "ScatterND" -> ScatterOp.INSTANCE;
             case "GridSample" -> GridSampleOp.INSTANCE;
+            case "RoiAlign" -> RoiAlignOp.INSTANCE;
             case "Tile", "DepthToSpace", "SpaceToDepth", "Trilu", "CumSum", "Range", "OneHot" -> IndexOps.INSTANCE;
             case "ConvTranspose" -> ConvTransposeOp.INSTANCE;
             case GeneralConvOp.TYPE -> GeneralConvOp.INSTANCE;
