@@ -14,8 +14,9 @@ import java.util.Arrays;
 /**
  * Operators whose output element is an input element found by index arithmetic, or a running sum along an axis:
  * {@code Tile}, {@code DepthToSpace} and {@code SpaceToDepth} (DCR and CRD), {@code Trilu}, {@code CumSum},
- * {@code Range} and {@code OneHot} (whose indices may be data; depth and values must be constants). Their parameters (repeats, k, axis, the range's bounds) must be known at plan time. Scalar loops:
- * none of them is hot in a detector (YOLO's space-to-depth stem, a mask or position grid).
+ * {@code Range} and {@code OneHot} (whose indices may be data; depth and values must be constants). Their
+ * parameters (repeats, k, axis, the range's bounds) must be known at plan time. Scalar loops: none of them is hot in
+ * a detector (YOLO's space-to-depth stem, a mask or position grid).
  */
 public final class IndexOps implements Op {
     static final IndexOps INSTANCE = new IndexOps();

@@ -16,9 +16,9 @@ import java.util.Arrays;
 /**
  * The operators of shape-computing sub-graphs, as PyTorch exports them for a dynamic batch
  * ({@code x.view(x.size(0), -1)} is Shape, Gather, Unsqueeze, Concat, Reshape): {@code Shape} (with opset 15's
- * start and end), {@code Size}, {@code ConstantOfShape} and {@code Expand}. Once the input shapes are fixed, constant folding evaluates them at load
- * (see {@code ConstantFolding}), so these kernels run only where a value truly depends on data; {@code Expand} is also
- * a plain broadcast copy.
+ * start and end), {@code Size}, {@code ConstantOfShape} and {@code Expand}. Once the input shapes are fixed,
+ * constant folding evaluates them at load (see {@code ConstantFolding}), so these kernels run only where a value
+ * truly depends on data; {@code Expand} is also a plain broadcast copy.
  */
 public final class ShapeOps implements Op {
     static final ShapeOps INSTANCE = new ShapeOps();
