@@ -85,6 +85,34 @@ class OnnxConformanceTest {
         }
     }
 
+    /**
+     * The package's other model suites, same layout and tolerances: small networks exported from PyTorch
+     * ({@code pytorch-converted}), PyTorch operators ({@code pytorch-operator}) and {@code simple} graphs. Held to the
+     * same rule (no wrong value among what runs), each summarized on a line the README quotes.
+     */
+    @Test
+    void otherModelSuitesPass() throws IOException {
+        final Path node = Path.of(System.getProperty("mfs.onnx.testdata", DEFAULT_DIR.toString()));
+        assumeTrue(Files.isDirectory(node.getParent().resolve("simple")), "ONNX's model suites are not installed "
+            + "next to " + node + "; not checked");
+        final List<String> failures = new ArrayList<>();
+        final List<String> lines = new ArrayList<>();
+        for (final String suite : List.of("pytorch-converted", "pytorch-operator", "simple")) {
+            final List<Result> results = runAll(node.getParent().resolve(suite));
+            lines.add(summary(results).lines().findFirst().orElseThrow()
+                .replace("CONFORMANCE ", "CONFORMANCE[" + suite + "] "));
+            results.stream().filter(r -> r.outcome() == Outcome.FAILED && !KNOWN_GAPS.containsKey(r.test()))
+                .forEach(r -> failures.add(suite + "/" + r.test() + ": " + r.detail()));
+        }
+        lines.forEach(System.out::println);
+        assertTrue(failures.isEmpty(), () -> String.join("\n", failures));
+        if (node.equals(DEFAULT_DIR)) {
+            for (final String line : lines) {
+                assertTrue(readmeSection("conformance").contains(line), "engine/README.md does not quote " + line);
+            }
+        }
+    }
+
     /** The text between {@code <!-- name ... -->} and {@code <!-- /name -->} in engine/README.md. */
     static String readmeSection(final String name) throws IOException {
         final String readme = Files.readString(Path.of("engine/README.md"));

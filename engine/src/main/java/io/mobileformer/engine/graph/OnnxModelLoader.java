@@ -23,7 +23,9 @@ public final class OnnxModelLoader {
      * first opset with today's meaning (Softmax, Split and Squeeze changed at 13; Clip's bounds became inputs at 11,
      * Slice's at 10; binary operators broadcast since 7, Max and Min since 8). Any other operator means the same
      * since {@code SINCE_DEFAULT} as far as the engine implements it (opset 6 dropped the {@code consumed_inputs}
-     * attribute from most of them); a few are unchanged since opset 1.
+     * attribute from most of them); a few are unchanged since opset 1. Conv and MaxPool only gained attributes
+     * (auto_pad splits, dilations, ceil_mode, the Indices output) whose absence means what it means today, and
+     * AveragePool likewise since count_include_pad (7).
      */
     static final int MIN_OPSET = 1;
     private static final int SINCE_DEFAULT = 6;
@@ -39,11 +41,11 @@ public final class OnnxModelLoader {
         Map.entry("Squeeze", 13), Map.entry("Unsqueeze", 13), Map.entry("Resize", 13), Map.entry("ReduceMean", 11),
         Map.entry("ReduceSum", 13), Map.entry("ReduceMax", 11), Map.entry("Clip", 11), Map.entry("Slice", 10),
         Map.entry("Pad", 11), Map.entry("Gather", 11), Map.entry("Concat", 11), Map.entry("Flatten", 11),
-        Map.entry("Gemm", 11), Map.entry("BatchNormalization", 9), Map.entry("MaxPool", 12),
-        Map.entry("AveragePool", 11), Map.entry("Upsample", 9), Map.entry("Reshape", 5), Map.entry("Add", 7),
+        Map.entry("Gemm", 11), Map.entry("BatchNormalization", 9), Map.entry("MaxPool", 1),
+        Map.entry("AveragePool", 7), Map.entry("Upsample", 9), Map.entry("Reshape", 5), Map.entry("Add", 7),
         Map.entry("Sub", 7), Map.entry("Mul", 7), Map.entry("Div", 7), Map.entry("Pow", 7), Map.entry("Equal", 7),
         Map.entry("Less", 7), Map.entry("Greater", 7), Map.entry("And", 7), Map.entry("Or", 7), Map.entry("Xor", 7),
-        Map.entry("Max", 8), Map.entry("Min", 8), Map.entry("Where", 9), Map.entry("Conv", 11), Map.entry("Cast", 13),
+        Map.entry("Max", 8), Map.entry("Min", 8), Map.entry("Where", 9), Map.entry("Conv", 1), Map.entry("Cast", 13),
         Map.entry("Expand", 8), Map.entry("Shape", 13), Map.entry("Elu", 6), Map.entry("LeakyRelu", 6),
         Map.entry("Transpose", 1), Map.entry("ConvTranspose", 11), Map.entry("GlobalAveragePool", 1),
         Map.entry("GlobalMaxPool", 1), Map.entry("Not", 1), Map.entry("Softsign", 1), Map.entry("Softplus", 1),
