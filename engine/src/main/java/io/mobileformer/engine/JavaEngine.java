@@ -1,6 +1,7 @@
 package io.mobileformer.engine;
 
 import ai.onnx.proto.OnnxMl;
+import io.mobileformer.engine.graph.Constant;
 import io.mobileformer.engine.graph.Graph;
 import io.mobileformer.engine.graph.GraphException;
 import io.mobileformer.engine.graph.OnnxModelLoader;
@@ -24,12 +25,18 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The pure-Java engine: an interpreter for the ONNX operators our Mobile-Former exports use (DESIGN.md section 4),
- * with Vector API kernels and a scalar fallback.
+ * The pure-Java engine: an ONNX interpreter (DESIGN.md section 4) for our Mobile-Former exports and for the
+ * operators common CNN detectors use, with Vector API kernels for the hot ones and scalar kernels everywhere;
+ * {@code OnnxConformanceTest} holds it to ONNX's own node tests.
  *
- * <p>Loading parses the file with {@code OnnxMl}, refuses any operator it does not implement (naming the node),
- * lowers and folds the graph once ({@link GraphOptimizer}) and plans batch size 1 so every shape error surfaces at
- * load. Plans for other batch sizes are made on first use and cached; each call borrows an arena from a pool, so
+ * <p>Two entry points: {@link #run(Tensor)} for image models (one float input, batch first, split across threads)
+ * and {@link #run(Map)} for any model (named inputs of any count, element type and shape).
+ *
+ * <p>Loading parses the file with {@code OnnxMl}, refuses the operators it does not implement (listing them all),
+ * lowers and folds the graph once ({@link GraphOptimizer}) and plans batch size 1 (or the declared shapes) so every
+ * shape error surfaces at load; a model with integer inputs, or one that reads its input shapes under a dynamic
+ * axis, is optimized and planned on first use of each distinct specialization instead. Plans for other batch sizes are
+ * made on first use and cached; each call borrows an arena from a pool, so
  * {@link #run} is thread-safe and allocates nothing but its outputs in steady state.
  *
  * <p>Threads: a batch of several images is cut into chunks of {@link Options#microBatch()} images that the threads
@@ -68,11 +75,13 @@ public final class JavaEngine implements Engine {
         }
     }
 
-    private final Graph graph;
+    /** The graph as loaded, never optimized: integer inputs are bound into copies of it (see {@link Variant}). */
+    private final Graph source;
+    /** The optimized graph when the model has float inputs only; {@code null} when each call specializes. */
+    private final Variant base;
+    private final Map<String, Variant> specialized = new ConcurrentHashMap<>();
     private final Options options;
-    private final Planner planner;
     private final Parallel pool;
-    private final Map<Integer, Plan> plans = new ConcurrentHashMap<>();
     private final ArenaPool arenas = new ArenaPool();
     private final OpProfile profile = new OpProfile();
     /** Every output has the batch as its first axis, so chunks of a batch can run apart and be concatenated. */
@@ -80,12 +89,63 @@ public final class JavaEngine implements Engine {
     private volatile boolean profiling;
     private volatile boolean closed;
 
+    /** Most specializations kept; beyond it the cache starts again (a model fed ever-new indices re-plans). */
+    private static final int MAX_SPECIALIZATIONS = 16;
+
+    /**
+     * One optimized graph with its planner and plans (one per set of input shapes). The engine computes in float32
+     * and operators read shapes, axes and indices when they are planned, so a model with integer or bool inputs is
+     * optimized and planned once per distinct value of those inputs (they become constants, and shape-computing
+     * sub-graphs fold away); a model with float inputs only has one variant, made at load.
+     */
+    private static final class Variant {
+        final Graph graph;
+        final Planner planner;
+        final Map<String, Plan> plans = new ConcurrentHashMap<>();
+
+        Variant(final Graph graph, final boolean vector) {
+            GraphOptimizer.run(graph, vector);
+            this.graph = graph;
+            this.planner = new Planner(graph.constants(), vector, Ops::get);
+        }
+
+        Plan plan(final Map<String, int[]> shapes, final int batch) {
+            final StringBuilder key = new StringBuilder();
+            shapes.forEach((k, v) -> key.append(k).append(java.util.Arrays.toString(v)).append(';'));
+            return plans.computeIfAbsent(key.toString(), k -> planner.plan(graph.nodes(), shapes, graph.outputs(),
+                batch));
+        }
+    }
+
+    /**
+     * Whether variants are made per input shape too: the model reads shapes ({@code Shape}) and some input axis is
+     * dynamic, so the shape arithmetic folds only once the call's shapes are known.
+     */
+    private final boolean perShape;
+
+    /**
+     * Float inputs that some operator reads at plan time (a convolution's weights, Resize's scales fed as graph
+     * inputs, as ONNX's node tests do): bound per value like integer inputs.
+     */
+    private final java.util.Set<String> planTimeFloats = new java.util.HashSet<>();
+
     private JavaEngine(final Graph graph, final Options options) {
-        this.graph = graph;
+        this.source = graph;
         this.options = options;
-        this.planner = new Planner(graph.constants(), options.vector(), Ops::get);
-        this.pool = Parallel.of(options.threads());
-        this.splittable = batchLeads(graph);
+        for (final io.mobileformer.engine.graph.Node n : graph.nodes()) {
+            for (int i = 0; i < n.inputs().size(); i++) {
+                if (Ops.readAtPlanTime(n.opType(), i)) {
+                    planTimeFloats.add(n.input(i));
+                }
+            }
+        }
+        planTimeFloats.retainAll(graph.inputs().stream().filter(Graph.Input::isFloat).map(Graph.Input::name).toList());
+        final boolean allFloat = graph.inputs().stream().allMatch(Graph.Input::isFloat) && planTimeFloats.isEmpty();
+        this.perShape = graph.nodes().stream().anyMatch(n -> n.opType().equals("Shape"))
+            && graph.inputs().stream().anyMatch(i -> java.util.Arrays.stream(i.dims()).anyMatch(d -> d < 0));
+        this.base = allFloat && !perShape ? new Variant(graph.bind(Map.of()), options.vector()) : null;
+        this.splittable = base != null && base.graph.batched() && batchLeads(base.graph);
+        this.pool = Parallel.of(options.threads());    // last: nothing above may leave a pool behind by throwing
     }
 
     private static boolean batchLeads(final Graph g) {
@@ -124,9 +184,18 @@ public final class JavaEngine implements Engine {
         JavaEngine engine = null;
         try {
             final Graph g = OnnxModelLoader.load(proto, Ops.supported());
-            GraphOptimizer.run(g, options.vector());
             engine = new JavaEngine(g, options);
-            engine.plan(1);
+            // plan once now so that an unsupported attribute or a shape error surfaces at load: batch 1 for an
+            // image model (even one that reads its shapes), the declared shapes for a static one; a model with
+            // integer inputs or dynamic axes other than the batch is planned on its first call
+            if (engine.source.batched() && engine.planTimeFloats.isEmpty()) {
+                engine.plan(1);
+            } else if (engine.base != null && engine.source.inputs().stream()
+                .allMatch(i -> java.util.Arrays.stream(i.dims()).allMatch(d -> d >= 0))) {
+                final Map<String, int[]> shapes = new LinkedHashMap<>();
+                engine.source.inputs().forEach(i -> shapes.put(i.name(), i.dims()));
+                engine.base.plan(shapes, 1);
+            }
             return engine;
         } catch (final GraphException e) {
             if (engine != null) {
@@ -182,6 +251,15 @@ public final class JavaEngine implements Engine {
         if (closed) {
             throw new IllegalStateException("Trying to run a closed " + NAME + " engine.");
         }
+        if (base == null && source.batched()) {
+            return run(Map.of(source.input(), images));     // shapes are read by the model: one variant per batch size
+        }
+        if (base == null || !base.graph.batched()) {
+            throw new EngineException(EngineException.Kind.RUN, NAME, "the model's inputs are "
+                + source.inputs().stream().map(i -> i.name() + java.util.Arrays.toString(i.dims())).toList()
+                + ", not one batched float image input: call run(Map) with every input by name");
+        }
+        final Graph graph = base.graph;
         final int[] want = graph.inputShape();
         final int[] got = images.shape();
         if (got.length != want.length + 1 || !java.util.Arrays.equals(java.util.Arrays.copyOfRange(got, 1, got.length),
@@ -193,7 +271,7 @@ public final class JavaEngine implements Engine {
         try {
             final int chunks = (n + options.microBatch() - 1) / options.microBatch();
             if (chunks <= 1 || !splittable) {
-                return runPlan(plan(n), images.data(), 0, pool);
+                return runPlan(plan(n), Map.of(graph.input(), images.data()), 0, pool);
             }
             return runSplit(images, n, chunks);
         } catch (final GraphException e) {
@@ -212,7 +290,8 @@ public final class JavaEngine implements Engine {
         pool.run(parts, (t, w) -> {
             final int from = Tasks.start(n, t, parts);
             final int to = Tasks.start(n, t + 1, parts);
-            results[t] = runPlan(plan(to - from), images.data(), from * perImage, Parallel.SEQUENTIAL);
+            results[t] = runPlan(plan(to - from), Map.of(base.graph.input(), images.data()), from * perImage,
+                Parallel.SEQUENTIAL);
         });
         final Map<String, Tensor> out = new LinkedHashMap<>();
         for (final String name : results[0].keySet()) {
@@ -230,11 +309,12 @@ public final class JavaEngine implements Engine {
         return out;
     }
 
-    private Map<String, Tensor> runPlan(final Plan plan, final float[] input, final int offset, final Parallel par) {
+    private Map<String, Tensor> runPlan(final Plan plan, final Map<String, float[]> input, final int offset,
+                                        final Parallel par) {
         final float[] arena = arenas.take(plan);
         try {
             final long[] nanos = profiling ? profile.accumulator(plan) : null;
-            final Map<String, Tensor> out = plan.run(Map.of(graph.input(), input), offset, arena, par, nanos);
+            final Map<String, Tensor> out = plan.run(input, offset, arena, par, nanos);
             if (nanos != null) {
                 profile.add(plan, nanos);
             }
@@ -251,6 +331,11 @@ public final class JavaEngine implements Engine {
      */
     public Map<String, Tensor> trace(final Tensor images, final java.util.Collection<String> names)
         throws EngineException {
+        if (base == null || !base.graph.batched()) {
+            throw new IllegalStateException("trace needs an image model (one batched float input)");
+        }
+        final Graph graph = base.graph;
+        final Planner planner = base.planner;
         final java.util.Set<String> produced = new java.util.HashSet<>();
         graph.nodes().forEach(n -> produced.addAll(n.outputs()));
         final List<String> wanted = names.stream().filter(produced::contains).distinct().toList();
@@ -263,14 +348,165 @@ public final class JavaEngine implements Engine {
         }
     }
 
+    /** The plan of an image model for {@code batch} images. */
     private Plan plan(final int batch) {
-        return plans.computeIfAbsent(batch, b -> {
-            final int[] in = graph.inputShape();
-            final int[] shape = new int[in.length + 1];
-            shape[0] = b;
-            System.arraycopy(in, 0, shape, 1, in.length);
-            return planner.plan(graph.nodes(), Map.of(graph.input(), shape), graph.outputs(), b);
-        });
+        if (base == null && source.batched()) {
+            // an image model that reads its shapes: the specialization run(Map) makes for this batch size
+            final int[] shape = batchShape(source, batch);
+            final Map<String, int[]> fixed = Map.of(source.input(), shape);
+            return specialization(source.input() + java.util.Arrays.toString(shape) + ';', Map.of(), fixed)
+                .plan(fixed, batch);
+        }
+        if (base == null || !base.graph.batched()) {
+            throw new IllegalStateException("the model has no single batched float input: "
+                + source.inputs().stream().map(Graph.Input::name).toList());
+        }
+        return base.plan(Map.of(base.graph.input(), batchShape(base.graph, batch)), batch);
+    }
+
+    private static int[] batchShape(final Graph g, final int batch) {
+        final int[] in = g.inputShape();
+        final int[] shape = new int[in.length + 1];
+        shape[0] = batch;
+        System.arraycopy(in, 0, shape, 1, in.length);
+        return shape;
+    }
+
+    /**
+     * The variant for these bound inputs and fixed shapes, made (optimized) on first use. {@code key} names them
+     * completely: the bound values and fixed shapes in input order, as {@link #run(Map)} writes it.
+     */
+    private Variant specialization(final String key, final Map<String, Constant> bound,
+                                   final Map<String, int[]> fixed) {
+        if (specialized.size() >= MAX_SPECIALIZATIONS) {
+            specialized.clear();
+        }
+        return specialized.computeIfAbsent(key, k -> new Variant(source.bind(bound, fixed), options.vector()));
+    }
+
+    /**
+     * Runs the model on named inputs of any count, element type and shape the model declares, and returns every
+     * graph output by name in the element type the model declares for it. The general entry point: {@link #run(Tensor)}
+     * is the image-detector case of it (one float input whose first axis is the batch, split across threads).
+     *
+     * <p>Float32 inputs are data. Integer and bool inputs (indices, shapes, axes, masks) are bound as constants: the
+     * model is optimized and planned once per distinct value of them and kept (up to {@value #MAX_SPECIALIZATIONS}), so
+     * feeding ever-changing integer values re-plans on each call. A model that reads shapes ({@code Shape}) with a
+     * dynamic input axis is likewise optimized once per input shape, which folds its shape arithmetic. Integer outputs
+     * are exact as long as the float32 arithmetic that made them is (|values| below 2^24).
+     *
+     * @throws EngineException {@code RUN} when a name is missing or unknown, or an element type, rank or static axis
+     *                         differs from the model's declaration (the message lists what was expected);
+     *                         {@code UNSUPPORTED} when planning meets something the engine does not implement
+     */
+    public Map<String, Tensor> run(final Map<String, Tensor> inputs) throws EngineException {
+        if (closed) {
+            throw new IllegalStateException("Trying to run a closed " + NAME + " engine.");
+        }
+        validate(inputs);
+        if (base != null && base.graph.batched()) {
+            // an image model: the batched path, which cuts a batch into micro-batches the threads share
+            final Map<String, Tensor> typed = new LinkedHashMap<>();
+            run(inputs.get(base.graph.input())).forEach((name, t) -> typed.put(name,
+                typed(t, source.outputType(name))));
+            return typed;
+        }
+        try {
+            final Variant v;
+            if (base != null) {
+                v = base;
+            } else {
+                final Map<String, Constant> bound = new LinkedHashMap<>();
+                final Map<String, int[]> fixed = new LinkedHashMap<>();
+                final StringBuilder key = new StringBuilder();
+                for (final Graph.Input in : source.inputs()) {
+                    if (planTimeFloats.contains(in.name())) {
+                        // the key holds every value: two calls share a variant only with identical parameters
+                        final Tensor t = inputs.get(in.name());
+                        bound.put(in.name(), Constant.ofFloats(t.data().clone(), t.shape()));
+                        key.append(in.name()).append(java.util.Arrays.toString(t.shape()))
+                            .append(java.util.Arrays.toString(t.data())).append(';');
+                    } else if (in.isFloat() && perShape) {
+                        fixed.put(in.name(), inputs.get(in.name()).shape());
+                        key.append(in.name()).append(java.util.Arrays.toString(inputs.get(in.name()).shape()))
+                            .append(';');
+                    } else if (!in.isFloat()) {
+                        final Tensor t = inputs.get(in.name());
+                        final long[] values = t.longs().orElseThrow();
+                        bound.put(in.name(), Constant.ofLongs(values, t.shape()));
+                        key.append(in.name()).append(java.util.Arrays.toString(t.shape()))
+                            .append(java.util.Arrays.toString(values)).append(';');
+                    }
+                }
+                v = specialization(key.toString(), bound, fixed);
+            }
+            final Map<String, int[]> shapes = new LinkedHashMap<>();
+            final Map<String, float[]> data = new LinkedHashMap<>();
+            for (final Graph.Input in : v.graph.inputs()) {
+                shapes.put(in.name(), inputs.get(in.name()).shape());
+                data.put(in.name(), inputs.get(in.name()).data());
+            }
+            final int batch = shapes.isEmpty() || shapes.values().iterator().next().length == 0 ? 1
+                : shapes.values().iterator().next()[0];
+            final Map<String, Tensor> out = runPlan(v.plan(shapes, batch), data, 0, pool);
+            final Map<String, Tensor> typed = new LinkedHashMap<>();
+            out.forEach((name, t) -> typed.put(name, typed(t, source.outputType(name))));
+            return typed;
+        } catch (final GraphException e) {
+            throw e.toEngineException(NAME);
+        } catch (final RuntimeException | OutOfMemoryError e) {
+            throw new EngineException(EngineException.Kind.RUN, NAME, "inference failed: " + e, e);
+        }
+    }
+
+    /** The declared inputs, as the model file names and shapes them (-1 for a dynamic axis). */
+    public List<Graph.Input> inputs() {
+        return source.inputs();
+    }
+
+    private void validate(final Map<String, Tensor> inputs) throws EngineException {
+        final List<String> names = source.inputs().stream().map(Graph.Input::name).toList();
+        if (!inputs.keySet().equals(new java.util.HashSet<>(names))) {
+            throw new EngineException(EngineException.Kind.RUN, NAME, "inputs " + inputs.keySet()
+                + " do not match the model's " + names);
+        }
+        for (final Graph.Input in : source.inputs()) {
+            final Tensor t = inputs.get(in.name());
+            final boolean isFloat = t.type() == Tensor.Type.FLOAT32;
+            if (isFloat != in.isFloat()) {
+                throw new EngineException(EngineException.Kind.RUN, NAME, "input '" + in.name() + "' is " + t.type()
+                    + " but the model declares " + ai.onnx.proto.OnnxMl.TensorProto.DataType.forNumber(in.type()));
+            }
+            final int[] shape = t.shape();
+            boolean ok = shape.length == in.dims().length;
+            for (int i = 0; ok && i < shape.length; i++) {
+                ok = in.dims()[i] < 0 || in.dims()[i] == shape[i];
+            }
+            if (!ok) {
+                throw new EngineException(EngineException.Kind.RUN, NAME, "input '" + in.name() + "' has shape "
+                    + java.util.Arrays.toString(shape) + " but the model declares "
+                    + java.util.Arrays.toString(in.dims()) + " (-1: any)");
+            }
+        }
+    }
+
+    /** A float result as the element type the model declares for it (integers rounded, bool as non-zero). */
+    private static Tensor typed(final Tensor t, final int onnxType) {
+        final Tensor.Type type = switch (onnxType) {
+            case ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE -> Tensor.Type.INT64;
+            case ai.onnx.proto.OnnxMl.TensorProto.DataType.INT32_VALUE -> Tensor.Type.INT32;
+            case ai.onnx.proto.OnnxMl.TensorProto.DataType.BOOL_VALUE -> Tensor.Type.BOOL;
+            default -> Tensor.Type.FLOAT32;
+        };
+        if (type == Tensor.Type.FLOAT32) {
+            return t;
+        }
+        final float[] f = t.data();
+        final long[] l = new long[f.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = type == Tensor.Type.BOOL ? (f[i] != 0 ? 1 : 0) : Math.round((double) f[i]);
+        }
+        return Tensor.of(type, l, t.shape());
     }
 
     @Override
@@ -281,6 +517,6 @@ public final class JavaEngine implements Engine {
         closed = true;
         pool.close();
         arenas.close();
-        plans.clear();
+        specialized.clear();
     }
 }

@@ -23,24 +23,36 @@ class JavaEngineTest {
     @Test
     void unsupportedOperatorIsRefusedAtLoadNamingTheNode() {
         final TestModels m = new TestModels(1, 3, 4, 4);
-        final String y = m.node("Tanh", List.of("images"));
+        final String y = m.node("Det", List.of("images"));
         final OnnxMl.ModelProto model = m.output(y).build();
         final EngineException e = assertThrows(EngineException.class,
             () -> JavaEngine.load(model, JavaEngine.Options.threads(1)));
         assertEquals(EngineException.Kind.UNSUPPORTED, e.kind());
-        assertTrue(e.getMessage().contains("tanh_0") && e.getMessage().contains("Tanh"), e.getMessage());
+        assertTrue(e.getMessage().contains("det_0") && e.getMessage().contains("Det"), e.getMessage());
         assertEquals("java", e.engine());
+    }
+
+    @Test
+    void everyMissingOperatorIsListedAtOnce() {
+        final TestModels m = new TestModels(1, 3, 4, 4);
+        final String a = m.node("Det", List.of("images"));
+        final String b = m.node("Einsum", List.of(a, m.node("Det", List.of("images"))));
+        final EngineException e = assertThrows(EngineException.class,
+            () -> JavaEngine.load(m.output(m.node("Relu", List.of(b))).build(), JavaEngine.Options.threads(1)));
+        assertEquals(EngineException.Kind.UNSUPPORTED, e.kind());
+        assertTrue(e.getMessage().contains("operators Det, Einsum are not implemented")
+            && e.getMessage().contains("3 nodes"), e.getMessage());
     }
 
     @Test
     void unsupportedAttributeIsRefusedAtLoad() {
         final TestModels m = new TestModels(2, 3, 4, 4);
         final String y = m.node("Resize", List.of("images", "", m.floats(new float[] {1, 1, 2, 2}, 4)),
-            TestModels.attr("mode", "linear"));
+            TestModels.attr("mode", "cubic"));
         final EngineException e = assertThrows(EngineException.class,
             () -> JavaEngine.load(m.output(y).build(), JavaEngine.Options.threads(1)));
         assertEquals(EngineException.Kind.UNSUPPORTED, e.kind());
-        assertTrue(e.getMessage().contains("linear"), e.getMessage());
+        assertTrue(e.getMessage().contains("cubic"), e.getMessage());
     }
 
     @Test

@@ -175,7 +175,8 @@ class KernelTest {
         final float[] vector = new float[x.length];
         LayerNorm.run(true, x, 0, vector, 0, d, g, b, 1e-5f, 0, 6);
         assertClose(scalar, vector, TOL);
-        for (final UnaryOp op : UnaryOp.values()) {
+        // only the functions with a vector kernel: the others run the scalar loop either way (and some are NaN here)
+        for (final UnaryOp op : java.util.Arrays.stream(UnaryOp.values()).filter(UnaryOp::vectorized).toList()) {
             final float[] ys = new float[x.length];
             final float[] yv = new float[x.length];
             Elementwise.unary(false, op, 1f / 6f, 0.5f, x, 0, ys, 0, x.length);
@@ -187,7 +188,7 @@ class KernelTest {
         final Broadcast bc = Broadcast.of(out, out, small);
         final float[] big = random(r, 360);
         final float[] per = random(r, 12);
-        for (final BinaryOp op : BinaryOp.values()) {
+        for (final BinaryOp op : java.util.Arrays.stream(BinaryOp.values()).filter(BinaryOp::vectorized).toList()) {
             final float[] ys = new float[360];
             final float[] yv = new float[360];
             Elementwise.binary(false, op, bc, big, 0, per, 0, ys, 0, 0, bc.rows());

@@ -228,4 +228,157 @@ class OperatorParityTest {
         assertParity(m.output(shuffled).output(gathered).output(sliced).output(split.get(2)).output(up).output(flat)
             .build(), TestModels.input(10, 2, 24, 5, 7));
     }
+
+    /**
+     * The operators common CNN detectors add to ours (YOLO, SSD, RetinaNet-style heads exported at opset 17): pooling
+     * as the stem and SPPF use it, SiLU as exporters write it (Mul of x and Sigmoid(x)), LeakyRelu, Tanh, Concat of
+     * branches, Pad, Where on a comparison, Split then Concat; each against ONNX Runtime with both kernel families.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"MaxPool3s2", "MaxPoolSppf", "AveragePoolCeil", "AveragePoolIncludePad",
+        "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
+        "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
+        "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear",
+        "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax",
+        "DepthToSpaceCrd",
+        "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization", "GridSampleBilinearBorder",
+        "GridSampleBicubicReflection", "RoiAlignAvg", "RoiAlignMax"})
+    void detectorOperators(final String kind) throws EngineException {
+        final int c = 6;
+        final TestModels m = new TestModels(kind.hashCode(), c, 11, 13);
+        final String x = "images";
+        final String y = switch (kind) {
+            case "MaxPool3s2" -> m.node("MaxPool", List.of(x), TestModels.ints("kernel_shape", 3, 3),
+                TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 1, 1, 1));
+            // SPPF: the same 5x5 stride-1 pool three times in a row, concatenated with its input
+            case "MaxPoolSppf" -> {
+                final OnnxMl.AttributeProto[] a = {TestModels.ints("kernel_shape", 5, 5),
+                    TestModels.ints("pads", 2, 2, 2, 2)};
+                final String p1 = m.node("MaxPool", List.of(x), a);
+                final String p2 = m.node("MaxPool", List.of(p1), a);
+                yield m.node("Concat", List.of(x, p1, p2, m.node("MaxPool", List.of(p2), a)),
+                    TestModels.attr("axis", 1L));
+            }
+            case "AveragePoolCeil" -> m.node("AveragePool", List.of(x), TestModels.ints("kernel_shape", 3, 2),
+                TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 0, 0, 1),
+                TestModels.attr("ceil_mode", 1L));
+            case "AveragePoolIncludePad" -> m.node("AveragePool", List.of(x), TestModels.ints("kernel_shape", 3, 3),
+                TestModels.ints("pads", 1, 1, 1, 1), TestModels.attr("count_include_pad", 1L));
+            case "GlobalAveragePool" -> m.node("GlobalAveragePool", List.of(x));
+            case "GlobalMaxPool" -> m.node("GlobalMaxPool", List.of(x));
+            case "Silu" -> m.node("Mul", List.of(x, m.node("Sigmoid", List.of(x))));
+            case "LeakyRelu" -> m.node("LeakyRelu", List.of(x), TestModels.attr("alpha", 0.1f));
+            case "Tanh" -> m.node("Tanh", List.of(x));
+            case "Concat" -> m.node("Concat", List.of(m.node("Relu", List.of(x)), x, m.node("Neg", List.of(x))),
+                TestModels.attr("axis", -3L));
+            case "PadReflect" -> m.node("Pad", List.of(x, m.longs(new long[] {0, 0, 2, 1, 0, 0, 1, 2}, 8)),
+                TestModels.attr("mode", "reflect"));
+            case "PadConstant" -> m.node("Pad", List.of(x, m.longs(new long[] {0, 1, 2, -1, 0, 0, 1, 3}, 8),
+                m.floats(new float[] {0.5f})));
+            case "PadEdge" -> m.node("Pad", List.of(x, m.longs(new long[] {0, 0, 3, 0, 0, 0, 0, 4}, 8)),
+                TestModels.attr("mode", "edge"));
+            case "WhereGreater" -> m.node("Where", List.of(m.node("Greater", List.of(x, m.floats(new float[] {0f}))),
+                x, m.node("Mul", List.of(x, m.floats(new float[] {0.1f})))));
+            case "SplitConcat" -> {
+                final List<String> parts = m.nodeN("Split", List.of(x, m.longs(new long[] {2, 4}, 2)), 2,
+                    TestModels.attr("axis", 1L));
+                yield m.node("Concat", List.of(parts.get(1), parts.get(0)), TestModels.attr("axis", 1L));
+            }
+            case "ReduceSumAxes" -> m.node("ReduceSum", List.of(x, m.longs(new long[] {1, -1}, 2)));
+            case "ReduceMaxAll" -> m.node("ReduceMax", List.of(x), TestModels.attr("keepdims", 0L));
+            case "ReduceMeanNonAdjacent" -> m.node("ReduceMean", List.of(x), TestModels.ints("axes", 1, 3));
+            case "GatherAnyIndices" -> m.node("Gather", List.of(x, m.longs(new long[] {4, -1, 0, 4, 2, 1}, 2, 3)),
+                TestModels.attr("axis", 3L));
+            case "GatherElements" -> {
+                final long[] idx = new long[2 * c * 11 * 2];
+                for (int i = 0; i < idx.length; i++) {
+                    idx[i] = (i * 7L) % 13 - 6;
+                }
+                yield m.node("GatherElements", List.of(x, m.longs(idx, 2, c, 11, 2)), TestModels.attr("axis", -1L));
+            }
+            case "TopK" -> m.nodeN("TopK", List.of(x, m.longs(new long[] {4}, 1)), 2, TestModels.attr("axis", 2L))
+                .get(0);
+            case "ResizeLinear" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 2, 1.5f}, 4)),
+                TestModels.attr("mode", "linear"));
+            case "ResizeLinearAlignCorners" -> m.node("Resize",
+                List.of(x, "", m.floats(new float[] {1, 1, 0.7f, 1.6f}, 4)),
+                TestModels.attr("mode", "linear"), TestModels.attr("coordinate_transformation_mode", "align_corners"));
+            // the learned 2x upsampling of a detector's neck, and a grouped one with output padding and dilation
+            case "ConvTranspose4s2" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 4, 4, 4),
+                m.weights(0.1f, 4)), TestModels.ints("strides", 2, 2), TestModels.ints("pads", 1, 1, 1, 1));
+            case "ConvTransposeGroupsOutPad" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 2, 3, 2)),
+                TestModels.attr("group", 3L), TestModels.ints("strides", 3, 2), TestModels.ints("dilations", 2, 1),
+                TestModels.ints("output_padding", 1, 0), TestModels.ints("pads", 0, 1, 2, 0));
+            case "PRelu" -> m.node("PRelu", List.of(x, m.weights(0.3f, c, 1, 1)));
+            case "LogSoftmax" -> m.node("LogSoftmax", List.of(m.node("Mul", List.of(x, m.floats(new float[] {30f})))),
+                TestModels.attr("axis", 1L));
+            case "DepthToSpaceCrd" -> m.node("DepthToSpace", List.of(m.node("Slice", List.of(x, m.longs(new long[] {0},
+                1), m.longs(new long[] {4}, 1), m.longs(new long[] {1}, 1)))), TestModels.attr("blocksize", 2L),
+                TestModels.attr("mode", "CRD"));
+            case "SpaceToDepthThenBack" -> {
+                // YOLO's focus stem is a space-to-depth; DCR DepthToSpace undoes it exactly
+                final String cropped = m.node("Slice", List.of(x, m.longs(new long[] {0, 0}, 2),
+                    m.longs(new long[] {10, 12}, 2), m.longs(new long[] {2, 3}, 2)));
+                final String s2d = m.node("SpaceToDepth", List.of(cropped), TestModels.attr("blocksize", 2L));
+                yield m.node("Concat", List.of(m.node("Relu", List.of(s2d)), m.node("SpaceToDepth", List.of(
+                    m.node("DepthToSpace", List.of(s2d), TestModels.attr("blocksize", 2L))),
+                    TestModels.attr("blocksize", 2L))), TestModels.attr("axis", 1L));
+            }
+            case "Tile" -> m.node("Tile", List.of(x, m.longs(new long[] {1, 2, 1, 3}, 4)));
+            case "CumSumReverse" -> m.node("CumSum", List.of(x, m.longs(new long[] {2})),
+                TestModels.attr("reverse", 1L), TestModels.attr("exclusive", 1L));
+            case "InstanceNormalization" -> m.node("InstanceNormalization", List.of(x, m.weights(1f, c),
+                m.weights(1f, c)), TestModels.attr("epsilon", 1e-3f));
+            case "GridSampleBilinearBorder", "GridSampleBicubicReflection" -> {
+                // a grid from the image itself: two channels squashed by 1.2 * tanh (a little beyond [-1, 1], so the
+                // padding mode matters), moved to [N, H, W, 2]
+                final String two = m.node("Slice", List.of(x, m.longs(new long[] {0}, 1), m.longs(new long[] {2}, 1),
+                    m.longs(new long[] {1}, 1)));
+                final String grid = m.node("Transpose", List.of(m.node("Mul", List.of(m.node("Tanh", List.of(two)),
+                    m.floats(new float[] {1.2f})))), TestModels.ints("perm", 0, 2, 3, 1));
+                final boolean bilinear = kind.contains("Bilinear");
+                yield m.node("GridSample", List.of(x, grid), TestModels.attr("mode", bilinear ? "bilinear" : "bicubic"),
+                    TestModels.attr("padding_mode", bilinear ? "border" : "reflection"),
+                    TestModels.attr("align_corners", bilinear ? 0L : 1L));
+            }
+            case "RoiAlignAvg", "RoiAlignMax" -> m.node("RoiAlign", List.of(x,
+                m.floats(new float[] {1, 1, 9, 7, 0.5f, 2, 12.5f, 10, 3, 0, 5, 4}, 3, 4),
+                m.longs(new long[] {0, 1, 1}, 3)), TestModels.attr("output_height", 3L),
+                TestModels.attr("output_width", 2L), TestModels.attr("sampling_ratio", kind.endsWith("Max") ? 2L : 0L),
+                TestModels.attr("spatial_scale", 0.9f), TestModels.attr("mode", kind.endsWith("Max") ? "max" : "avg"));
+            case "Pow" -> m.node("Pow", List.of(m.node("Sigmoid", List.of(x)), m.weights(0.5f, c, 1, 1)));
+            default -> m.node("Where", List.of(m.node("Or", List.of(m.node("Equal", List.of(m.node("Floor",
+                List.of(x)), m.floats(new float[] {0f}))), m.node("Less", List.of(x, m.weights(1f, 13))))), x,
+                m.node("Neg", List.of(x))));
+        };
+        assertParity(m.output(y).build(), TestModels.input(kind.hashCode() + 1L, 2, c, 11, 13));
+    }
+
+    /** Convolutions outside ConvOp's fast kernels: dilated (DeepLab, dilated encoders), 1-D and 3-D, grouped. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Dilated2", "DilatedGroupedStrided", "Conv1d", "Conv3d"})
+    void generalConvolutions(final String kind) throws EngineException {
+        final int c = 4;
+        final int[] dims = switch (kind) {
+            case "Conv1d" -> new int[] {c, 17};
+            case "Conv3d" -> new int[] {c, 5, 6, 7};
+            default -> new int[] {c, 11, 13};
+        };
+        final TestModels m = new TestModels(kind.hashCode(), dims);
+        final String y = switch (kind) {
+            case "Dilated2" -> m.node("Conv", List.of("images", m.weights(0.3f, 6, c, 3, 3), m.weights(0.1f, 6)),
+                TestModels.ints("dilations", 2, 2), TestModels.ints("pads", 2, 2, 2, 2));
+            case "DilatedGroupedStrided" -> m.node("Conv", List.of("images", m.weights(0.3f, 6, 2, 3, 2)),
+                TestModels.attr("group", 2L), TestModels.ints("dilations", 3, 2), TestModels.ints("strides", 2, 1),
+                TestModels.ints("pads", 3, 1, 2, 0));
+            case "Conv1d" -> m.node("Conv", List.of("images", m.weights(0.3f, 5, c, 3), m.weights(0.1f, 5)),
+                TestModels.ints("strides", 2), TestModels.ints("pads", 1, 1));
+            default -> m.node("Conv", List.of("images", m.weights(0.3f, 3, c, 3, 3, 2)), TestModels.ints("pads",
+                1, 1, 0, 1, 1, 1));
+        };
+        final int[] shape = new int[dims.length + 1];
+        shape[0] = 2;
+        System.arraycopy(dims, 0, shape, 1, dims.length);
+        assertParity(m.output(y).build(), TestModels.input(kind.hashCode() + 1L, shape));
+    }
 }

@@ -22,6 +22,7 @@ final class TestModels {
     private final List<OnnxMl.NodeProto> nodes = new ArrayList<>();
     private final List<OnnxMl.TensorProto> initializers = new ArrayList<>();
     private final List<String> outputs = new ArrayList<>();
+    private final List<OnnxMl.ValueInfoProto> extraInputs = new ArrayList<>();
     private final int[] inputShape;
     private final Random random;
     private int counter;
@@ -108,6 +109,18 @@ final class TestModels {
         return t;
     }
 
+    /** Another graph input after {@code images}: ONNX element type code, dims with -1 for a dynamic axis. */
+    TestModels input(final String name, final int type, final int... dims) {
+        final OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
+        for (final int d : dims) {
+            shape.addDim(d < 0 ? OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("d" + shape.getDimCount())
+                : OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        extraInputs.add(OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
+            .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape))).build());
+        return this;
+    }
+
     TestModels output(final String value) {
         outputs.add(value);
         return this;
@@ -123,7 +136,7 @@ final class TestModels {
             .addInput(OnnxMl.ValueInfoProto.newBuilder().setName("images").setType(OnnxMl.TypeProto.newBuilder()
                 .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder().setElemType(OnnxMl.TensorProto.DataType.FLOAT_VALUE)
                     .setShape(shape))))
-            .addAllNode(nodes).addAllInitializer(initializers);
+            .addAllInput(extraInputs).addAllNode(nodes).addAllInitializer(initializers);
         for (final String o : outputs) {
             g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(o).setType(OnnxMl.TypeProto.newBuilder()
                 .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()

@@ -42,6 +42,15 @@ public final class Shapes {
         return (int) a;
     }
 
+    /** An index into an axis of {@code dim}, negatives counted from the end (Gather, Scatter); range checked. */
+    public static int index(final Node node, final long i, final int dim) {
+        final long v = i < 0 ? i + dim : i;
+        if (v < 0 || v >= dim) {
+            throw GraphException.invalid(node, "index " + i + " is out of range for a dimension of " + dim);
+        }
+        return (int) v;
+    }
+
     public static int[] identity(final int rank) {
         final int[] p = new int[rank];
         for (int i = 0; i < rank; i++) {

@@ -11,7 +11,7 @@ public final class Elementwise {
     /** {@code y[i] = op(x[i])} for i in [0, n). */
     public static void unary(final boolean vector, final UnaryOp op, final float p, final float q, final float[] x,
                              final int xo, final float[] y, final int yo, final int n) {
-        if (vector) {
+        if (vector && op.vectorized()) {
             ElementwiseVector.unary(op, p, q, x, xo, y, yo, n);
             return;
         }
@@ -45,7 +45,7 @@ public final class Elementwise {
             final int a0 = ao + offsets[0];
             final int b0 = bo + offsets[1];
             final int o0 = oo + row * n;
-            if (vector && sa <= 1 && sb <= 1) {
+            if (vector && op.vectorized() && sa <= 1 && sb <= 1) {
                 ElementwiseVector.binaryRow(op, a, a0, sa, b, b0, sb, out, o0, n);
             } else {
                 for (int i = 0; i < n; i++) {

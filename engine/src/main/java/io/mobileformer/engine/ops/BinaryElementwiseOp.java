@@ -21,8 +21,13 @@ import java.util.Map;
  */
 public final class BinaryElementwiseOp implements Op {
     static final BinaryElementwiseOp INSTANCE = new BinaryElementwiseOp();
-    private static final Map<String, BinaryOp> OPS = Map.of("Add", BinaryOp.ADD, "Sub", BinaryOp.SUB,
-        "Mul", BinaryOp.MUL, "Div", BinaryOp.DIV, "Max", BinaryOp.MAX, "Min", BinaryOp.MIN);
+    private static final Map<String, BinaryOp> OPS = Map.ofEntries(Map.entry("Add", BinaryOp.ADD),
+        Map.entry("Sub", BinaryOp.SUB), Map.entry("Mul", BinaryOp.MUL), Map.entry("Div", BinaryOp.DIV),
+        Map.entry("Max", BinaryOp.MAX), Map.entry("Min", BinaryOp.MIN), Map.entry("Pow", BinaryOp.POW),
+        Map.entry("Equal", BinaryOp.EQUAL), Map.entry("Less", BinaryOp.LESS), Map.entry("Greater", BinaryOp.GREATER),
+        Map.entry("LessOrEqual", BinaryOp.LESS_OR_EQUAL), Map.entry("GreaterOrEqual", BinaryOp.GREATER_OR_EQUAL),
+        Map.entry("And", BinaryOp.AND), Map.entry("Or", BinaryOp.OR), Map.entry("Xor", BinaryOp.XOR),
+        Map.entry("PRelu", BinaryOp.PRELU), Map.entry("Mod", BinaryOp.MOD));
 
     private BinaryElementwiseOp() {
     }
@@ -54,7 +59,8 @@ public final class BinaryElementwiseOp implements Op {
 
     @Override
     public Step bind(final Node node, final Binding b) {
-        final BinaryOp op = OPS.get(node.opType());
+        final BinaryOp op = node.opType().equals("Mod") && node.attrs().getInt("fmod", 0) != 0 ? BinaryOp.FMOD
+            : OPS.get(node.opType());
         final Operand a = b.in(0);
         final Operand c = b.in(1);
         final Operand out = b.out(0);

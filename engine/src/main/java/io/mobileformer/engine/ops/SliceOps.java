@@ -13,8 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code Gather} (constant indices), {@code Slice} and {@code Split}: each output is a strided window of the input,
- * copied out with {@link CopyOp#stridedCopy}. Index, bound and size inputs must be constants.
+ * {@code Gather} of one index or a consecutive run (the rest is {@link GatherOp}'s), {@code Slice} and {@code Split}:
+ * each output is a strided window of the input, copied out with {@link CopyOp#stridedCopy}. Index, bound and size
+ * inputs must be constants.
  */
 public final class SliceOps implements Op {
     static final SliceOps INSTANCE = new SliceOps();
@@ -84,26 +85,18 @@ public final class SliceOps implements Op {
             st[j++] = strides[i];
         }
         if (scalar) {
-            return List.of(new Window(shape, index(node, idx[0], s[axis]) * strides[axis], st));
+            return List.of(new Window(shape, Shapes.index(node, idx[0], s[axis]) * strides[axis], st));
         }
         // one index per window, stacked along the axis: expressed as one window per index would need several
         // outputs, so indices of rank 1 must be a single index or consecutive
         for (int i = 1; i < idx.length; i++) {
-            if (index(node, idx[i], s[axis]) != index(node, idx[0], s[axis]) + i) {
+            if (Shapes.index(node, idx[i], s[axis]) != Shapes.index(node, idx[0], s[axis]) + i) {
                 throw GraphException.unsupported(node, "only consecutive indices are supported");
             }
         }
         shape[axis] = idx.length;
         st[axis] = strides[axis];
-        return List.of(new Window(shape, index(node, idx[0], s[axis]) * strides[axis], st));
-    }
-
-    private static int index(final Node node, final long i, final int dim) {
-        final long v = i < 0 ? i + dim : i;
-        if (v < 0 || v >= dim) {
-            throw GraphException.invalid(node, "index " + i + " is out of range for a dimension of " + dim);
-        }
-        return (int) v;
+        return List.of(new Window(shape, Shapes.index(node, idx[0], s[axis]) * strides[axis], st));
     }
 
     private static Window slice(final Node node, final PlanValue[] in) {

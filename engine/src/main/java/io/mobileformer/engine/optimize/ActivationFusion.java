@@ -33,6 +33,17 @@ public final class ActivationFusion {
     }
 
     static void run(final Graph g) {
+        try {
+            fuse(g);
+        } catch (final io.mobileformer.engine.graph.GraphException e) {
+            // shapes cannot be inferred without the inputs (a dynamic axis other than the batch): no fusion checks
+            // are possible, so the rest is left unfused; what was fused before is a valid graph, and a malformed
+            // model is still refused when the engine plans it
+            g.pruneUnused();
+        }
+    }
+
+    private static void fuse(final Graph g) {
         Map<String, int[]> shapes = ShapeInference.run(g, BATCH, Ops::get);
         while (fuseDyRelu(g, shapes)) {
             shapes = ShapeInference.run(g, BATCH, Ops::get);

@@ -13,7 +13,8 @@ import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
- * Prepares a loaded graph once, before any plan: lowers {@code Gemm}, folds constants and BatchNorms, fuses token
+ * Prepares a loaded graph once, before any plan: lowers operators to the ones the kernels implement
+ * ({@code OperatorLowering}) and {@code Gemm}, folds constants and BatchNorms, fuses token
  * linears with their bias and scale, and convolutions with their residual add and activation. Fused nodes may read
  * values produced later in the file's order (a convolution now needs its DY-ReLU slopes), so the result is
  * re-sorted topologically, keeping the original order wherever it is free.
@@ -23,6 +24,7 @@ public final class GraphOptimizer {
     }
 
     public static void run(final Graph g, final boolean vector) {
+        OperatorLowering.run(g);
         GemmLowering.run(g);
         ConstantFolding.run(g, vector);
         BatchNormFolding.run(g);

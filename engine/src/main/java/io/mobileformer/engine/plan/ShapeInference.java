@@ -10,8 +10,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Shapes of every value for one batch size, without planning memory: what fusion passes check before they merge
- * nodes (a residual must have the output's shape, DY-ReLU slopes must be per image and channel).
+ * Shapes of every value for one batch size (every dynamic input axis takes that size), without planning memory: what
+ * fusion passes check before they merge nodes (a residual must have the output's shape, DY-ReLU slopes must be per
+ * image and channel).
  */
 public final class ShapeInference {
     private ShapeInference() {
@@ -19,13 +20,19 @@ public final class ShapeInference {
 
     public static Map<String, int[]> run(final Graph g, final int batch, final OperatorSet operators) {
         final Map<String, PlanValue> values = new HashMap<>();
-        final int[] in = g.inputShape();
-        final int[] shape = new int[in.length + 1];
-        shape[0] = batch;
-        System.arraycopy(in, 0, shape, 1, in.length);
-        values.put(g.input(), PlanValue.activation(g.input(), shape, Shapes.identity(shape.length), null));
         final Map<String, int[]> shapes = new HashMap<>();
-        shapes.put(g.input(), shape);
+        for (final Graph.Input in : g.inputs()) {
+            // a dynamic axis takes the batch size: the batch axis of an image model; for other models a guess
+            // that fusion passes only use to compare shapes with each other
+            final int[] shape = in.dims().clone();
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] < 0) {
+                    shape[i] = batch;
+                }
+            }
+            values.put(in.name(), PlanValue.activation(in.name(), shape, Shapes.identity(shape.length), null));
+            shapes.put(in.name(), shape);
+        }
         for (final Node node : g.nodes()) {
             final PlanValue[] ins = new PlanValue[node.inputs().size()];
             for (int i = 0; i < ins.length; i++) {
