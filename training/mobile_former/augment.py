@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import IMAGENET_MEAN, IMAGENET_STD
+from .metrics import iou_matrix
 
 GREY = 128
 
@@ -64,16 +65,6 @@ def _resize_u8(img: np.ndarray, h: int, w: int) -> np.ndarray:
     return t[0].permute(1, 2, 0).round().clamp(0, 255).byte().numpy()
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    area = lambda x: np.clip(x[:, 2:] - x[:, :2], 0, None).prod(-1)  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-9)
-
-
 def paste(img: np.ndarray, boxes: np.ndarray, classes: np.ndarray, crops: Sequence[Crop], rng: np.random.Generator,
           count: int, scale: Tuple[float, float] = (0.7, 1.4), max_iou: float = 0.1):
     """Pastes `count` crops into a copy of `img`; returns (img, boxes, classes) with the pasted boxes appended."""
@@ -90,7 +81,7 @@ def paste(img: np.ndarray, boxes: np.ndarray, classes: np.ndarray, crops: Sequen
         px, py = int(rng.integers(0, w - pw + 1)), int(rng.integers(0, h - ph + 1))
         sx, sy = pw / c.pixels.shape[1], ph / c.pixels.shape[0]
         nb = np.array([[c.box[0] * sx + px, c.box[1] * sy + py, c.box[2] * sx + px, c.box[3] * sy + py]], np.float32)
-        if len(boxes) and box_iou(nb, boxes).max() > max_iou:
+        if len(boxes) and iou_matrix(nb, boxes).max() > max_iou:
             continue
         patch = _resize_u8(c.pixels, ph, pw).astype(np.float32)
         # Feathered alpha: 1 inside, falling to 0 over the outer ~15 % of the margin, so no hard rectangle.

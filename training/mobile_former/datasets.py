@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
@@ -226,7 +227,6 @@ def probe_size(path: str):
     """(width, height) of a video's first stream, read by decoding one frame (ffprobe is not always installed)."""
     out = subprocess.run(["ffmpeg", "-hide_banner", "-i", path, "-frames:v", "1", "-f", "null", "-"],
                          capture_output=True, text=True)
-    import re
     m = re.search(r"Video: .*?, (\d{2,5})x(\d{2,5})", out.stderr)
     if not m:
         raise ValueError(f"{path}: no video stream found ({out.stderr.strip().splitlines()[-1:]})")

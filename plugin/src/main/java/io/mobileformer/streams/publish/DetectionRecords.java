@@ -28,6 +28,16 @@ public final class DetectionRecords {
         this.model = model;
     }
 
+    /** The detections of a record read back, as the model's own {@link Detection}s (for consumers that score them). */
+    public static List<Detection> detections(final FrameDetections record) {
+        final List<Detection> out = new ArrayList<>(record.getDetections().size());
+        for (final io.mobileformer.streams.avro.Detection d : record.getDetections()) {
+            out.add(new Detection(d.getClassId(), d.getLabel(), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(),
+                d.getYMax()));
+        }
+        return out;
+    }
+
     /** @param meta where the input record came from; null outside a record (no source position is known then) */
     public PipelineOutput of(final FrameEnvelope env, final RecordMetadata meta, final DecodedFrame f,
                              final FrameResult r) {

@@ -8,12 +8,11 @@ import io.mobileformer.streams.eval.ClipTruth;
 import io.mobileformer.streams.eval.MeanAveragePrecision;
 import io.mobileformer.streams.metrics.Latencies;
 import io.mobileformer.streams.model.Detection;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.mobileformer.streams.publish.DetectionRecords;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.PrintWriter;
@@ -186,8 +185,7 @@ final class DemoClipCamera {
             return;
         }
         latency.add((System.nanoTime() - s.sentNanos()) / 1e6);
-        final List<Detection> dets = fd.getDetections().stream().map(d -> new Detection(d.getClassId(),
-            d.getLabel(), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax())).toList();
+        final List<Detection> dets = DetectionRecords.detections(fd);
         final int frame = s.segment().firstFrame() + fd.getFrameIndex();
         final ClipTruth.FrameTruth t = truth.frame(frame);
         // each labelled frame is scored once, however often the clip loops: the score is the clip's
@@ -216,11 +214,7 @@ final class DemoClipCamera {
     }
 
     private KafkaConsumer<String, byte[]> consumer(final String group) {
-        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 << 20), new StringDeserializer(),
-            new ByteArrayDeserializer());
+        return DemoCommand.committedConsumer(bootstrap, group, new StringDeserializer());
     }
 
     long framesSent() {

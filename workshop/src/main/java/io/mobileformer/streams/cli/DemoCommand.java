@@ -8,6 +8,7 @@ import io.mobileformer.streams.eval.MeanAveragePrecision;
 import io.mobileformer.streams.metrics.Latencies;
 import io.mobileformer.streams.model.Detection;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.publish.DetectionRecords;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.synthetic.SyntheticScene;
@@ -164,6 +165,15 @@ final class DemoCommand implements Callable<Integer> {
                     .run();
             }
         }
+    }
+
+    /** A consumer of the demo's outputs as a downstream application sees them: committed records only, from the start. */
+    static <K> KafkaConsumer<K, byte[]> committedConsumer(final String bootstrap, final String group,
+                                                          final org.apache.kafka.common.serialization.Deserializer<K> kd) {
+        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 << 20), kd, new ByteArrayDeserializer());
     }
 
     static final String REAL_TOPIC = "frames.real";
@@ -362,8 +372,7 @@ final class DemoCommand implements Callable<Integer> {
                 return;
             }
             latency.add((System.nanoTime() - s.sentNanos()) / 1e6);
-            final List<Detection> dets = fd.getDetections().stream().map(d -> new Detection(d.getClassId(),
-                d.getLabel(), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax())).toList();
+            final List<Detection> dets = DetectionRecords.detections(fd);
             final SyntheticCamera.Frame frame = s.frames().get(fd.getFrameIndex());
             synchronized (map) {
                 map.add(dets, frame.truth());
@@ -413,10 +422,7 @@ final class DemoCommand implements Callable<Integer> {
 
         private <K> KafkaConsumer<K, byte[]> consumer(final String group,
                                                       final org.apache.kafka.common.serialization.Deserializer<K> kd) {
-            return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, group, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 32 << 20), kd, new ByteArrayDeserializer());
+            return committedConsumer(kafka.bootstrapServers(), group, kd);
         }
 
         private void progress(final long start) {

@@ -5,6 +5,7 @@ import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.embedded.EmbeddedKafka;
 import io.mobileformer.streams.model.Detection;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.publish.DetectionRecords;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.testing.SharedKafka;
@@ -68,8 +69,7 @@ class AccuracyIT {
             for (final ConsumerRecord<byte[], byte[]> r : got) {
                 final FrameDetections fd = AvroSerdes.frameDetections().deserializer().deserialize(out, r.value());
                 assertEquals(engine.equals("cpu") ? "ort-cpu" : "java", fd.getEngine());
-                final List<Detection> dets = fd.getDetections().stream().map(d -> new Detection(d.getClassId(),
-                    d.getLabel(), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax())).toList();
+                final List<Detection> dets = DetectionRecords.detections(fd);
                 map.add(dets, truth.get(fd.getCameraId() + "/" + fd.getSegmentSequence()).get(fd.getFrameIndex())
                     .truth());
             }

@@ -5,8 +5,8 @@ import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.clip.ClipSegments;
 import io.mobileformer.streams.embedded.EmbeddedKafka;
-import io.mobileformer.streams.model.Detection;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.publish.DetectionRecords;
 import io.mobileformer.streams.testing.SharedKafka;
 import io.mobileformer.streams.testing.Topics;
 import io.mobileformer.streams.topology.DetectionApp;
@@ -74,8 +74,7 @@ class RealAccuracyIT {
                 final int frame = clip.segments().get((int) fd.getSegmentSequence()).firstFrame() + fd.getFrameIndex();
                 final ClipTruth.FrameTruth t = truth.frame(frame);
                 if (t != null) {
-                    map.add(fd.getDetections().stream().map(d -> new Detection(d.getClassId(), d.getLabel(),
-                        d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax())).toList(), t);
+                    map.add(DetectionRecords.detections(fd), t);
                 }
             }
         }
