@@ -8,11 +8,9 @@ import io.mobileformer.streams.inference.Detector;
 import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.model.ModelContract;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -21,13 +19,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -84,10 +78,19 @@ public final class DetectionApp implements AutoCloseable {
         final Batcher batcher = new DynamicBatcher(det, cfg.batchSettings());
         final PipelineMetrics metrics = new PipelineMetrics();
         final Properties sp = streamsProperties(settings);
-        if (cfg.topics().create()) {
-            createTopics(sp, cfg);
+        try {
+            TopicSetup.ensure(sp, cfg);
+        } catch (final InterruptedException e) {
+            batcher.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while checking topics", e);
+        } catch (final RuntimeException e) {
+            batcher.close();     // the engine's native session with it
+            throw e;
         }
-        final KafkaStreams streams = new KafkaStreams(DetectionTopology.build(cfg, contract, batcher, metrics), sp);
+        final KafkaStreams streams = new KafkaStreams(DetectionTopology.build(cfg, contract, batcher, metrics), sp,
+            cfg.instanceName().<org.apache.kafka.streams.KafkaClientSupplier>map(InstanceClientSupplier::new)
+                .orElseGet(org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier::new));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed; replacing it (the task resumes from its last committed offsets)", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -112,40 +115,13 @@ public final class DetectionApp implements AutoCloseable {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), maxPayload + (1 << 20));
         // dead letters carry the original payload
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxPayload + (1 << 20));
+        // static membership: a restarted instance reclaims its partitions instead of waiting out the dead member's
+        // session (an explicit group.instance.id in the files still wins)
+        cfg.instanceName().ifPresent(n -> p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, n));
         p.putAll(settings.kafka());
         final Properties out = new Properties();
         out.putAll(p);
         return out;
-    }
-
-    private static void createTopics(final Properties sp, final PipelineConfig cfg) {
-        final Map<String, Object> admin = new LinkedHashMap<>();
-        sp.forEach((k, v) -> admin.put((String) k, v));
-        admin.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
-        final String big = Integer.toString(cfg.decodeLimits().maxPayloadBytes() + (1 << 20));
-        final PipelineConfig.Topics t = cfg.topics();
-        final int parts = t.partitions();
-        final short rf = t.replicationFactor();
-        final List<NewTopic> topics = new ArrayList<>();
-        topics.add(new NewTopic(t.input(), parts, rf).configs(Map.of("max.message.bytes", big)));
-        topics.add(new NewTopic(t.output(), parts, rf));
-        topics.add(new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)));
-        topics.add(new NewTopic(t.dropped(), parts, rf));
-        try (Admin a = Admin.create(admin)) {
-            for (final var e : a.createTopics(topics).values().entrySet()) {
-                try {
-                    e.getValue().get(30, TimeUnit.SECONDS);
-                    LOG.info("created topic {}", e.getKey());
-                } catch (final ExecutionException ex) {
-                    if (!(ex.getCause() instanceof TopicExistsException)) {
-                        LOG.warn("could not create topic {}: {} (set topics.create=false to skip)", e.getKey(),
-                            ex.getCause().toString());
-                    }
-                }
-            }
-        } catch (final Exception e) {
-            LOG.warn("topic creation skipped: {}", e.toString());
-        }
     }
 
     /** Waits until Kafka Streams is RUNNING. */
@@ -187,7 +163,10 @@ public final class DetectionApp implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        // leave the group even as a static member: a stopped instance's partitions move to the others at once
+        // rather than after session.timeout.ms (a crash cannot leave; a restart under the same name reclaims them)
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+            .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         batcher.close();
     }
 }

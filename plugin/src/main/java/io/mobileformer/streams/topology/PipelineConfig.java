@@ -35,6 +35,8 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION = "topics.replication-factor";
 
+    public static final String INSTANCE_NAME = "instance.name";
+
     public static final String MODEL_PATH = "model.path";
     public static final String ENGINE = "engine";
     public static final String ENGINE_THREADS = "engine.threads";
@@ -75,6 +77,15 @@ public final class PipelineConfig extends AbstractConfig {
             "Partitions of topics created at start; parallelism is bounded by the input topic's partitions.")
         .define(TOPICS_REPLICATION, Type.SHORT, (short) 1, atLeast(1), Importance.LOW,
             "Replication factor of topics created at start (use 3 on a production cluster).")
+        .define(INSTANCE_NAME, Type.STRING, "", Importance.HIGH,
+            "A name for this instance that survives its restarts (a StatefulSet pod name, a host name). When set, "
+                + "the instance is a static member of the group: group.instance.id is this name (Kafka Streams adds "
+                + "the thread index), so an instance that crashes and comes back within session.timeout.ms takes its "
+                + "partitions back without waiting for the dead member's session to expire, and its "
+                + "transactional ids carry the name, so its first transaction fences the dead one's open transaction "
+                + "at once instead of waiting for the broker to time it out. Two running instances "
+                + "must never share a name (the second is fenced). Empty: dynamic membership. A stop (SIGTERM) "
+                + "leaves the group either way, so the others take over at once.")
         .define(MODEL_PATH, Type.STRING, "models/demo.onnx", Importance.HIGH,
             "ONNX model following the model contract (README: Bring your own model). Its name, variant, version and "
                 + "SHA-256 are written into every output record.")
@@ -164,6 +175,12 @@ public final class PipelineConfig extends AbstractConfig {
 
     public int maxDetections() {
         return getInt(MAX_DETECTIONS);
+    }
+
+    /** The stable name that makes this instance a static group member; empty for dynamic membership. */
+    public java.util.Optional<String> instanceName() {
+        final String n = getString(INSTANCE_NAME).trim();
+        return n.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(n);
     }
 
     public Topics topics() {

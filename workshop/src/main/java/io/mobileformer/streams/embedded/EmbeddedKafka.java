@@ -44,14 +44,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dir;
     private final boolean deleteOnClose;
     private final int brokerPort;
-    private final KafkaRaftServer server;
+    private final int securePort;
+    private final Properties config;
+    private KafkaRaftServer server;
     private boolean closed;
 
-    private EmbeddedKafka(final Path dir, final boolean deleteOnClose, final int brokerPort,
-                          final KafkaRaftServer server) {
+    private EmbeddedKafka(final Path dir, final boolean deleteOnClose, final int brokerPort, final int securePort,
+                          final Properties config, final KafkaRaftServer server) {
         this.dir = dir;
         this.deleteOnClose = deleteOnClose;
         this.brokerPort = brokerPort;
+        this.securePort = securePort;
+        this.config = config;
         this.server = server;
     }
 
@@ -61,8 +65,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose) throws IOException {
+        return start(dir, deleteOnClose, Map.of(), false);
+    }
+
+    /**
+     * @param overrides         broker settings applied last (an authorizer, TLS key stores, SASL mechanisms)
+     * @param saslSslListener   also listen for SASL_SSL clients on a port of its own
+     *                          ({@link #secureBootstrapServers()}); the PLAINTEXT listener stays for the broker itself
+     *                          and for set-up by a super user
+     */
+    public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Map<String, String> overrides,
+                                      final boolean saslSslListener) throws IOException {
         final int brokerPort = freePort();
         final int controllerPort = freePort();
+        final int securePort = saslSslListener ? freePort() : -1;
         final Path logs = dir.resolve("logs");
         Files.createDirectories(logs);
         final Properties p = new Properties();
@@ -85,10 +101,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("min.insync.replicas", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("group.streams.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
         p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         p.put("replica.fetch.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        if (saslSslListener) {
+            p.put("listeners", p.get("listeners") + ",SASL_SSL://127.0.0.1:" + securePort);
+            p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_SSL://127.0.0.1:" + securePort);
+            p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_SSL:SASL_SSL");
+        }
+        p.putAll(overrides);
         final Path cfgFile = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(cfgFile)) {
             p.store(out, "mobileformer-streams embedded broker");
@@ -96,7 +119,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         format(cfgFile);
         final KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
         server.startup();
-        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, brokerPort, server);
+        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, brokerPort, securePort, p, server);
         k.awaitReady();
         return k;
     }
@@ -120,6 +143,33 @@ public final class EmbeddedKafka implements AutoCloseable {
             close();
             throw new IOException("embedded broker did not become ready: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Stops the broker the way a node is restarted in a rolling upgrade (a controlled shutdown: logs flushed,
+     * leadership given up) and starts it again on the same ports and the same log directory. Clients see their
+     * connections drop and reconnect; committed data and open transactions survive. For fault tests.
+     *
+     * @param down how long the broker stays down
+     */
+    public synchronized void restart(final java.time.Duration down) throws IOException, InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("restarting a closed embedded broker");
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        Thread.sleep(down.toMillis());
+        server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+        server.startup();
+        awaitReady();
+    }
+
+    /** The SASL_SSL listener's address; only for a broker started with one. */
+    public String secureBootstrapServers() {
+        if (securePort < 0) {
+            throw new IllegalStateException("this embedded broker was started without a SASL_SSL listener");
+        }
+        return "127.0.0.1:" + securePort;
     }
 
     public String bootstrapServers() {
