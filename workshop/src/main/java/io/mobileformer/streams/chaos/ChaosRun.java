@@ -105,12 +105,19 @@ public final class ChaosRun {
         final long lengthMs = settings.length().toMillis();
         final Map<String, ChildJvm> instances = new LinkedHashMap<>();
         long flowStart;
+        final Feeder[] feeding = new Feeder[1];
         try (ChaosVerifier verifier = new ChaosVerifier(clientConfig(), output, dlq);
-             KafkaProducer<byte[], byte[]> producer = producer()) {
+             KafkaProducer<byte[], byte[]> producer = producer();
+             AutoCloseable stopFeeding = () -> {     // closed first: no send after the producer is closed
+                 if (feeding[0] != null) {
+                     feeding[0].finish();
+                 }
+             }) {
             instances.put("a", startInstance("a"));
             final Feeder feeder = new Feeder(workload, producer, sent, unsent, unsentSeqs);
+            feeding[0] = feeder;
             feeder.start();
-            flowStart = awaitOutput(verifier, System.currentTimeMillis(), Duration.ofMinutes(3));
+            flowStart = awaitOutput(verifier, System.currentTimeMillis(), Duration.ofMinutes(10));
             say("instance a is producing output after %.1f s", (flowStart - t0) / 1000.0);
             final long start = System.currentTimeMillis();
 
@@ -119,15 +126,15 @@ public final class ChaosRun {
                 final long at = start + lengthMs * (k + 1) / (2L * (settings.kills() + 1))
                     + random.nextInt(1000);
                 sleepUntil(at);
-                awaitOutput(verifier, System.currentTimeMillis() - 1500, Duration.ofMinutes(2));
+                awaitOutput(verifier, System.currentTimeMillis() - 1500, Duration.ofMinutes(10));
                 instances.get("a").kill();
                 final long killed = System.currentTimeMillis();
                 say("SIGKILL instance a (pid %d)", instances.get("a").pid());
                 instances.put("a", startInstance("a"));
                 kinds.add("sigkill");
                 faultTimes.add(new long[] {killed});
-                final long running = awaitLog(instances.get("a").log(), "to RUNNING", Duration.ofMinutes(2));
-                awaitOutput(verifier, killed, Duration.ofMinutes(2));
+                final long running = awaitLog(instances.get("a").log(), "to RUNNING", Duration.ofMinutes(10));
+                awaitOutput(verifier, killed, Duration.ofMinutes(10));
                 say("  the new JVM was RUNNING %.1f s after the kill; output resumed %.1f s after the kill",
                     (running - killed) / 1000.0, verifier.secondsToFirstOutputAfter(killed));
             }
