@@ -3,7 +3,6 @@ package io.mobileformer.streams.ingest;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.media.CredentialRedactor;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -95,11 +94,9 @@ final class EnvelopePublisher implements AutoCloseable {
         return 0;
     }
 
-    /** Binds the producer's own metrics (request rates, errors, batch sizes, buffer use) to {@code registry}. */
-    KafkaClientMetrics bindTo(final MeterRegistry registry) {
-        final KafkaClientMetrics m = new KafkaClientMetrics(producer);
-        m.bindTo(registry);
-        return m;
+    /** The producer's own metrics (request rates, errors, batch sizes, buffer use), to bind; the caller closes it. */
+    KafkaClientMetrics metrics() {
+        return new KafkaClientMetrics(producer);
     }
 
     @Override

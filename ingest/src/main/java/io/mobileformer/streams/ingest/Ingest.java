@@ -138,7 +138,8 @@ public final class Ingest implements AutoCloseable {
     public synchronized void observe(final MetricsEndpoint endpoint) {
         metrics.bindTo(endpoint.registry());
         if (producerMetrics == null) {
-            producerMetrics = publisher.bindTo(metrics.meters());
+            producerMetrics = publisher.metrics();
+            metrics.meters().add(producerMetrics::bindTo);
         }
         endpoint.readiness("ingest", this::readiness);
     }

@@ -3,7 +3,7 @@ package io.mobileformer.streams.ingest;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.mobileformer.streams.observe.MeterSet;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.JmxReporter;
@@ -31,7 +31,7 @@ public final class IngestMetrics implements AutoCloseable {
     public static final String GROUP = "camera-health";
 
     private final Metrics metrics;
-    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    private final MeterSet meters = new MeterSet();
 
     public IngestMetrics() {
         final JmxReporter jmx = new JmxReporter();
@@ -87,8 +87,8 @@ public final class IngestMetrics implements AutoCloseable {
         meterCounter("mfs.ingest.camera.auth.failures", "connection attempts refused for their credentials (401/403)",
             tags, h, CameraHealth::authFailures);
         meterCounter("mfs.ingest.camera.records", "records acknowledged by Kafka", tags, h, CameraHealth::records);
-        FunctionCounter.builder("mfs.ingest.camera.sent", h, CameraHealth::bytes).tags(tags).baseUnit("bytes")
-            .description("payload bytes acknowledged by Kafka").register(meters);
+        meters.add(r -> FunctionCounter.builder("mfs.ingest.camera.sent", h, CameraHealth::bytes).tags(tags)
+            .baseUnit("bytes").description("payload bytes acknowledged by Kafka").register(r));
         meterCounter("mfs.ingest.camera.send.errors", "records Kafka did not accept", tags, h,
             CameraHealth::sendErrors);
         meterCounter("mfs.ingest.camera.skipped.packets", "packets skipped until the next key frame after an "
@@ -97,13 +97,14 @@ public final class IngestMetrics implements AutoCloseable {
 
     private void gauge(final String name, final String doc, final Tags tags, final String unit, final CameraHealth h,
                        final ToDoubleFunction<CameraHealth> value) {
-        io.micrometer.core.instrument.Gauge.builder(name, h, value).tags(tags).baseUnit(unit).description(doc)
-            .register(meters);
+        meters.add(r -> io.micrometer.core.instrument.Gauge.builder(name, h, value).tags(tags).baseUnit(unit)
+            .description(doc).register(r));
     }
 
     private void meterCounter(final String name, final String doc, final Tags tags, final CameraHealth h,
                               final ToLongFunction<CameraHealth> value) {
-        FunctionCounter.builder(name, h, c -> value.applyAsLong(c)).tags(tags).description(doc).register(meters);
+        meters.add(r -> FunctionCounter.builder(name, h, c -> value.applyAsLong(c)).tags(tags).description(doc)
+            .register(r));
     }
 
     private static double millisToSeconds(final long ms) {
@@ -112,11 +113,11 @@ public final class IngestMetrics implements AutoCloseable {
 
     /** Exports every camera's meters, registered before or after, to {@code registry} (the process's /metrics). */
     public void bindTo(final MeterRegistry registry) {
-        meters.add(registry);
+        meters.bindTo(registry);
     }
 
-    /** The registry the camera meters live in (add ingest-wide meters here). */
-    public MeterRegistry meters() {
+    /** The set the camera meters are in (add ingest-wide meters here). */
+    public MeterSet meters() {
         return meters;
     }
 
@@ -138,7 +139,6 @@ public final class IngestMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        meters.close();
         metrics.close();
     }
 }

@@ -5,9 +5,10 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.mobileformer.streams.observe.MeterSet;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,9 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * the exported meters read when scraped, so a scrape and the log line can never disagree; distributions (decode,
  * queue wait, inference, batch size, end-to-end latency) exist only as meters.
  *
- * <p>Meters go to {@link #meters()}, a composite that forwards to every registry {@link #bindTo bound} to it, before
- * or after they were created. Adding a figure from plugin code is one line on that registry, e.g.
- * {@code Gauge.builder("mfs.engine.selected", engine, e -> 1).tag("engine", e.name()).register(metrics.meters())}.
+ * <p>Meters go to {@link #meters()}, registered on every registry {@link #bindTo bound} to this pipeline, before or
+ * after they were added. Adding a figure from plugin code is one line, e.g. {@code metrics.meters().add(r ->
+ * Gauge.builder("mfs.engine.selected", engine, e -> 1).tags(metrics.tags()).tag("engine", e.name()).register(r))}.
  * Every meter carries the tag {@code application} (the Kafka Streams application.id), so two pipelines in one process
  * (the demo) stay apart.
  */
@@ -57,13 +58,13 @@ public final class PipelineMetrics {
     private final LongAdder detectNanos = new LongAdder();
     private final Map<String, LongAdder> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> framesByEngine = new ConcurrentHashMap<>();
-    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    private final MeterSet meters = new MeterSet();
     private final Tags tags;
-    private final Timer decode;
-    private final Timer queueWait;
-    private final Timer endToEnd;
-    private final DistributionSummary batchSize;
-    private final Map<String, Timer> inferenceByEngine = new ConcurrentHashMap<>();
+    private final List<Timer> decode;
+    private final List<Timer> queueWait;
+    private final List<Timer> endToEnd;
+    private final List<DistributionSummary> batchSize;
+    private final Map<String, List<Timer>> inferenceByEngine = new ConcurrentHashMap<>();
 
     /** Metrics tagged {@code application=mfs-detector} (tests and tools with one pipeline). */
     public PipelineMetrics() {
@@ -78,25 +79,35 @@ public final class PipelineMetrics {
         count("mfs.detections", "detections published, all frames together", detections);
         count("mfs.frames.dropped", "frames dropped under batch.full-policy=drop-oldest (reported on dropped.topic)",
             dropped);
-        FunctionCounter.builder("mfs.process.time", processNanos, a -> a.sum() / 1e9).tags(tags).baseUnit("seconds")
-            .description("wall time stream threads spent in the detect processor, all threads together")
-            .register(meters);
-        FunctionCounter.builder("mfs.detect.wait.time", detectNanos, a -> a.sum() / 1e9).tags(tags)
-            .baseUnit("seconds").description("part of mfs.process.time spent waiting for the detector")
-            .register(meters);
-        decode = Timer.builder("mfs.decode").tags(tags).serviceLevelObjectives(DECODE_BUCKETS)
-            .description("decode + preprocess time per frame (its share of its record's)").register(meters);
-        queueWait = Timer.builder("mfs.queue.wait").tags(tags).serviceLevelObjectives(QUEUE_BUCKETS)
-            .description("time a frame waited in the batcher's queue for its batch").register(meters);
-        endToEnd = Timer.builder("mfs.latency").tags(tags).serviceLevelObjectives(LATENCY_BUCKETS)
+        meters.add(r -> FunctionCounter.builder("mfs.process.time", processNanos, a -> a.sum() / 1e9).tags(tags)
+            .baseUnit("seconds").description("wall time stream threads spent in the detect processor, all threads "
+                + "together").register(r));
+        meters.add(r -> FunctionCounter.builder("mfs.detect.wait.time", detectNanos, a -> a.sum() / 1e9).tags(tags)
+            .baseUnit("seconds").description("part of mfs.process.time spent waiting for the detector").register(r));
+        decode = meters.each(r -> Timer.builder("mfs.decode").tags(tags).serviceLevelObjectives(DECODE_BUCKETS)
+            .description("decode + preprocess time per frame (its share of its record's)").register(r));
+        queueWait = meters.each(r -> Timer.builder("mfs.queue.wait").tags(tags).serviceLevelObjectives(QUEUE_BUCKETS)
+            .description("time a frame waited in the batcher's queue for its batch").register(r));
+        endToEnd = meters.each(r -> Timer.builder("mfs.latency").tags(tags).serviceLevelObjectives(LATENCY_BUCKETS)
             .description("end to end: from the frame's capture time to its detections being forwarded (includes the "
-                + "time the camera held it in a segment)").register(meters);
-        batchSize = DistributionSummary.builder("mfs.batch.size").tags(tags).baseUnit("frames")
-            .serviceLevelObjectives(BATCH_BUCKETS).description("frames per batch run on the engine").register(meters);
+                + "time the camera held it in a segment)").register(r));
+        batchSize = meters.each(r -> DistributionSummary.builder("mfs.batch.size").tags(tags).baseUnit("frames")
+            .serviceLevelObjectives(BATCH_BUCKETS).description("frames per batch run on the engine").register(r));
     }
 
     private void count(final String name, final String description, final LongAdder adder) {
-        FunctionCounter.builder(name, adder, LongAdder::sum).tags(tags).description(description).register(meters);
+        count(name, description, adder, tags);
+    }
+
+    private void count(final String name, final String description, final LongAdder adder, final Tags t) {
+        meters.add(r -> FunctionCounter.builder(name, adder, LongAdder::sum).tags(t).description(description)
+            .register(r));
+    }
+
+    private static void record(final List<Timer> timers, final long nanos) {
+        for (final Timer t : timers) {
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     private static Duration[] millis(final double... ms) {
@@ -111,13 +122,13 @@ public final class PipelineMetrics {
      * The registry this pipeline's meters live in; anything registered here reaches every bound registry. Meters of
      * the pipeline's other parts (engines, Kafka Streams) are registered here too.
      */
-    public MeterRegistry meters() {
+    public MeterSet meters() {
         return meters;
     }
 
     /** Exports every meter, existing and future, to {@code registry} (a process's {@code /metrics} registry). */
     public void bindTo(final MeterRegistry registry) {
-        meters.add(registry);
+        meters.bindTo(registry);
     }
 
     /** The tags every meter of this pipeline carries. */
@@ -134,8 +145,7 @@ public final class PipelineMetrics {
         detections.add(nDetections);
         framesByEngine.computeIfAbsent(engine, e -> {
             final LongAdder a = new LongAdder();
-            FunctionCounter.builder("mfs.frames.engine", a, LongAdder::sum).tags(tags).tag("engine", e)
-                .description("frames analysed, by the engine that computed them").register(meters);
+            count("mfs.frames.engine", "frames analysed, by the engine that computed them", a, tags.and("engine", e));
             return a;
         }).increment();
     }
@@ -146,28 +156,28 @@ public final class PipelineMetrics {
      * @param captureToNowNanos from the frame's capture time to now (wall clocks of camera host and detector)
      */
     public void frameTimings(final float decodeMs, final float queueMs, final long captureToNowNanos) {
-        decode.record((long) (decodeMs * 1e6), TimeUnit.NANOSECONDS);
-        queueWait.record((long) (queueMs * 1e6), TimeUnit.NANOSECONDS);
+        record(decode, (long) (decodeMs * 1e6));
+        record(queueWait, (long) (queueMs * 1e6));
         // a camera clock ahead of ours would give a negative age: count it as 0 rather than lose the sample
-        endToEnd.record(Math.max(0, captureToNowNanos), TimeUnit.NANOSECONDS);
+        record(endToEnd, Math.max(0, captureToNowNanos));
     }
 
     /** One batch ran on {@code engine}; called by the batcher's worker. */
     public void batchRan(final int size, final long inferenceNanos, final String engine) {
-        batchSize.record(size);
-        inferenceByEngine.computeIfAbsent(engine, e -> Timer.builder("mfs.inference").tags(tags).tag("engine", e)
-                .serviceLevelObjectives(INFERENCE_BUCKETS).description("inference time per batch, by engine")
-                .register(meters))
-            .record(inferenceNanos, TimeUnit.NANOSECONDS);
+        for (final DistributionSummary s : batchSize) {
+            s.record(size);
+        }
+        record(inferenceByEngine.computeIfAbsent(engine, e -> meters.each(r -> Timer.builder("mfs.inference")
+            .tags(tags).tag("engine", e).serviceLevelObjectives(INFERENCE_BUCKETS)
+            .description("inference time per batch, by engine").register(r))), inferenceNanos);
     }
 
     public void deadLetter(final String stage, final String reason) {
         deadLetters.increment();
-        deadLettersByReason.computeIfAbsent(stage + "/" + reason, r -> {
+        deadLettersByReason.computeIfAbsent(stage + "/" + reason, k -> {
             final LongAdder a = new LongAdder();
-            FunctionCounter.builder("mfs.dead.letters", a, LongAdder::sum).tags(tags).tag("stage", stage)
-                .tag("reason", reason).description("input records dead-lettered, by stage and reason")
-                .register(meters);
+            count("mfs.dead.letters", "input records dead-lettered, by stage and reason", a,
+                tags.and("stage", stage, "reason", reason));
             return a;
         }).increment();
     }

@@ -61,14 +61,13 @@ public final class DetectionApp implements AutoCloseable {
         this.engine = engine;
         // Kafka Streams' own metrics (threads, tasks, embedded clients: process rate, commit latency, lag), next to ours
         this.streamsMetrics = new KafkaStreamsMetrics(streams, metrics.tags());
-        streamsMetrics.bindTo(metrics.meters());
-        FunctionCounter.builder("mfs.engine.failovers", engine, e -> e instanceof FailoverEngine f
-                ? f.retiredCount() : 0).tags(metrics.tags())
-            .description("engines retired after a failed batch (the batch was retried on the next)")
-            .register(metrics.meters());
-        Gauge.builder("mfs.engines.live", engine, e -> e instanceof FailoverEngine f ? f.liveEngines().size() : 1)
-            .tags(metrics.tags()).description("engines still in use; 0 means every engine failed")
-            .register(metrics.meters());
+        metrics.meters().add(streamsMetrics::bindTo);
+        metrics.meters().add(r -> FunctionCounter.builder("mfs.engine.failovers", engine,
+                e -> e instanceof FailoverEngine f ? f.retiredCount() : 0).tags(metrics.tags())
+            .description("engines retired after a failed batch (the batch was retried on the next)").register(r));
+        metrics.meters().add(r -> Gauge.builder("mfs.engines.live", engine,
+                e -> e instanceof FailoverEngine f ? f.liveEngines().size() : 1).tags(metrics.tags())
+            .description("engines still in use; 0 means every engine failed").register(r));
     }
 
     /** Starts with the engine the configuration names. */
