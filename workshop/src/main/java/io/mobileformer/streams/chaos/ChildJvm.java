@@ -56,7 +56,10 @@ public final class ChildJvm implements AutoCloseable {
         final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
-        return new ChildJvm(name, pb.start(), log);
+        final Process p = pb.start();
+        // a parent stopped by Ctrl-C or SIGTERM leaves no detector or worker behind
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "child-jvm-" + name + "-stop"));
+        return new ChildJvm(name, p, log);
     }
 
     public String name() {
