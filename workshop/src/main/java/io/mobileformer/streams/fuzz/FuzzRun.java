@@ -194,7 +194,9 @@ public final class FuzzRun {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FuzzWorker.class.getName(),
             seeds.toString(), Long.toString(s.runSeed()), Integer.toString(from), Integer.toString(to),
             s.model().toString(), Long.toString(s.maxDecodeMs())));
-        return new ProcessBuilder(cmd).redirectError(err).start();
+        final Process p = new ProcessBuilder(cmd).redirectError(err).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "fuzz-worker-stop"));
+        return p;
     }
 
     private static void save(final Path dir, final String kind, final Mutator.Case c) throws IOException {
