@@ -5,21 +5,22 @@ import io.mobileformer.streams.avro.FrameDetections;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
- * The independent witness of a fault run: a {@code read_committed} consumer of its own group, outside every detector
+ * The independent witness of a fault run: a {@code read_committed} consumer (assigned every partition, no group), outside every detector
  * process, that counts each detection record by (record number, frame index) and each dead letter by record number.
  * Only committed transactions are visible to it, so what it counts is what any downstream consumer would see.
  *
@@ -42,7 +43,9 @@ public final class ChaosVerifier implements AutoCloseable {
 
     ChaosVerifier(final Map<String, Object> clientConfig, final String detectionsTopic, final String dlqTopic) {
         final Map<String, Object> c = new HashMap<>(clientConfig);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "chaos-verifier-" + UUID.randomUUID());
+        // no group: a group's rebalance (the broker restart moves its coordinator) would hand records out again,
+        // and a record read twice would look like a duplicate the pipeline never wrote
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 40 << 20);
@@ -54,9 +57,21 @@ public final class ChaosVerifier implements AutoCloseable {
     }
 
     private void loop(final List<String> topics) {
-        consumer.subscribe(topics);
+        final List<TopicPartition> partitions = new ArrayList<>();
+        for (final String t : topics) {
+            consumer.partitionsFor(t, Duration.ofSeconds(60)).forEach(p -> partitions.add(new TopicPartition(t,
+                p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        final Map<TopicPartition, Long> next = new HashMap<>();
         while (running) {
             for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                if (r.offset() < next.getOrDefault(tp, 0L)) {
+                    continue;       // read again after a reconnect: the same record, not a second one
+                }
+                next.put(tp, r.offset() + 1);
                 appendTimes.add(r.timestamp() * 1000 + (r.offset() % 1000));   // unique per record within a ms
                 synchronized (this) {
                     count(r);
