@@ -13,7 +13,10 @@ import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.synthetic.SyntheticScene;
 import io.mobileformer.streams.topology.DetectionApp;
+import io.mobileformer.streams.topology.ConfigLoader;
 import io.mobileformer.streams.topology.PipelineConfig;
+import io.mobileformer.streams.view.LiveView;
+import io.mobileformer.streams.view.ViewSources;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -101,6 +104,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--real-truth", defaultValue = "samples/vtest-tail.truth.json", paramLabel = "FILE",
         description = "COCO truth of the clip's frames (frame_index from the clip's first frame).")
     private Path realTruth;
+    @Option(names = "--view-port", defaultValue = "-1", paramLabel = "PORT",
+        description = "Serve the live view (as ./mfs view) on this port of 127.0.0.1 while the demo runs; 0: any free "
+            + "port; -1: no view.")
+    private int viewPort;
     @Spec
     private CommandSpec spec;
 
@@ -138,14 +145,14 @@ final class DemoCommand implements Callable<Integer> {
                 kafka.createTopics(1, REAL_TOPIC);
             }
             final String state = Files.createTempDirectory("mfs-demo-state").toString();
-            try (DetectionApp app = DetectionApp.start(pipeline("mfs-demo", kafka, model, cameras, state,
-                    Map.of()));
-                 DetectionApp realApp = real ? DetectionApp.start(pipeline("mfs-demo-real", kafka, realModel, 1, state,
-                     Map.of(PipelineConfig.INPUT_TOPIC, REAL_TOPIC, PipelineConfig.OUTPUT_TOPIC, REAL_TOPIC_OUT,
-                         PipelineConfig.DLQ_TOPIC, REAL_TOPIC_DLQ, PipelineConfig.DROPPED_TOPIC,
-                         REAL_TOPIC + ".dropped",
-                         // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
-                         PipelineConfig.SCORE_THRESHOLD, "0.05"))) : null) {
+            final Map<String, String> synthetic = pipeline("mfs-demo", kafka, model, cameras, state, Map.of());
+            final Map<String, String> clip = pipeline("mfs-demo-real", kafka, realModel, 1, state,
+                Map.of(PipelineConfig.INPUT_TOPIC, REAL_TOPIC, PipelineConfig.OUTPUT_TOPIC, REAL_TOPIC_OUT,
+                    PipelineConfig.DLQ_TOPIC, REAL_TOPIC_DLQ, PipelineConfig.DROPPED_TOPIC, REAL_TOPIC + ".dropped",
+                    // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
+                    PipelineConfig.SCORE_THRESHOLD, "0.05"));
+            try (DetectionApp app = DetectionApp.start(synthetic);
+                 DetectionApp realApp = real ? DetectionApp.start(clip) : null) {
                 for (final DetectionApp a : real ? List.of(app, realApp) : List.of(app)) {
                     if (!a.awaitRunning(Duration.ofSeconds(90))) {
                         out.println("ERROR: Kafka Streams did not reach RUNNING (state " + a.state() + ")");
@@ -161,10 +168,26 @@ final class DemoCommand implements Callable<Integer> {
                         outDir, pngs, out);
                     out.println(clipCamera.describe());
                 }
-                return new DemoRun(kafka, app, clipCamera, cameras, fps, width, height, seconds, pngs, outDir, out)
-                    .run();
+                try (LiveView view = viewPort < 0 ? null : liveView(kafka, real ? List.of(synthetic, clip)
+                    : List.of(synthetic))) {
+                    if (view != null) {
+                        out.println(view.describe());
+                    }
+                    return new DemoRun(kafka, app, clipCamera, cameras, fps, width, height, seconds, pngs, outDir, out)
+                        .run();
+                }
             }
         }
+    }
+
+    /** The live view of the demo's pipelines, on loopback (credentials from MFS_VIEW_*, as for ./mfs view). */
+    private LiveView liveView(final EmbeddedKafka kafka, final List<Map<String, String>> pipelines)
+        throws java.io.IOException {
+        final List<ViewSources> sources = pipelines.stream()
+            .map(p -> ViewSources.of(new PipelineConfig(ConfigLoader.pipelineOnly(p)))).toList();
+        final PipelineConfig first = new PipelineConfig(ConfigLoader.pipelineOnly(pipelines.get(0)));
+        return LiveView.start(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), sources,
+            first.decodeLimits(), first.sampling(), LiveView.Options.loopback(viewPort));
     }
 
     /** A consumer of the demo's outputs as a downstream application sees them: committed records only, from the start. */
