@@ -32,6 +32,7 @@ final class ViewState {
     /** Track records kept per camera to meet the frame they belong to (the tracker may answer after the detector). */
     private static final int TRACK_FRAMES_KEPT = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long WINDOW_NANOS = 3_000_000_000L;
 
     /** A frame chosen to be drawn: the camera and the detections of the frame. */
     record Pending(String camera, long sequence, FrameDetections detections) {
@@ -42,13 +43,16 @@ final class ViewState {
         FrameDetections latest;
         long latestSeq;
         long renderedSeq;
-        final Deque<Long> arrivals = new ArrayDeque<>();
+        /** {arrival nanos, frame capture micros} of the detections read in the last {@link #WINDOW_NANOS}. */
+        final Deque<long[]> arrivals = new ArrayDeque<>();
+        long lastArrival;
         double latencyMs = Double.NaN;
         FrameDetections shown;
         long version;
         int shownWidth;
         int shownHeight;
         double renderMs;
+        double renderMsTotal;
         long renderErrors;
         String lastError;
         final Map<Long, byte[]> jpegs = new LinkedHashMap<>();
@@ -85,10 +89,12 @@ final class ViewState {
         }
         c.latest = fd;
         c.latestSeq++;
-        c.arrivals.addLast(nowNanos);
-        while (nowNanos - c.arrivals.peekFirst() > 2_000_000_000L) {
+        // frames arrive in bursts (a segment's frames at once), so the rate is taken from their capture times
+        c.arrivals.addLast(new long[] {nowNanos, micros(fd.getFrameTimestamp())});
+        while (nowNanos - c.arrivals.peekFirst()[0] > WINDOW_NANOS) {
             c.arrivals.removeFirst();
         }
+        c.lastArrival = nowNanos;
         // capture to detection readable here: what an operator watching the camera waits
         c.latencyMs = Duration.between(fd.getFrameTimestamp(), now).toNanos() / 1e6;
         changed();
@@ -176,6 +182,7 @@ final class ViewState {
         c.shownWidth = width;
         c.shownHeight = height;
         c.renderMs = renderMs;
+        c.renderMsTotal += renderMs;
         c.lastError = null;
         c.jpegs.put(c.version, jpeg);
         if (c.jpegs.size() > JPEGS_KEPT) {
@@ -235,12 +242,12 @@ final class ViewState {
             final ObjectNode n = cams.addObject();
             n.put("id", c.id);
             n.put("version", c.version);
-            n.put("fps", c.arrivals.size() < 2 ? 0.0 : round1((c.arrivals.size() - 1) * 1e9
-                / Math.max(1, c.arrivals.peekLast() - c.arrivals.peekFirst())));
-            n.put("stale", c.arrivals.isEmpty() || now - c.arrivals.peekLast() > 5_000_000_000L);
+            n.put("fps", fps(c.arrivals));
+            n.put("stale", now - c.lastArrival > 5_000_000_000L);
             n.put("latencyMs", Double.isNaN(c.latencyMs) ? null : Math.round(c.latencyMs));
             n.put("framesRead", c.latestSeq);
             n.put("renderMs", round1(c.renderMs));
+            n.put("renderMsMean", c.version == 0 ? 0.0 : round1(c.renderMsTotal / c.version));
             n.put("renderErrors", c.renderErrors);
             n.put("error", c.lastError);
             final FrameDetections fd = c.shown;
@@ -350,6 +357,21 @@ final class ViewState {
         if (recent.size() > RECENT) {
             recent.removeLast();
         }
+    }
+
+    /** Frames per second of capture time among the detections read recently; 0 with fewer than two. */
+    private static double fps(final Deque<long[]> arrivals) {
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        for (final long[] a : arrivals) {
+            lo = Math.min(lo, a[1]);
+            hi = Math.max(hi, a[1]);
+        }
+        return arrivals.size() < 2 || hi <= lo ? 0.0 : round1((arrivals.size() - 1) * 1e6 / (hi - lo));
+    }
+
+    private static long micros(final Instant t) {
+        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
     }
 
     private static double round1(final double v) {
