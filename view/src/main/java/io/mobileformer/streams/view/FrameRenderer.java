@@ -33,7 +33,7 @@ final class FrameRenderer implements Runnable {
                 for (final ViewState.Pending p : state.pending()) {
                     final long t0 = System.nanoTime();
                     try {
-                        final FrameSource.Picture pic = source.render(p.detections());
+                        final FrameSource.Picture pic = source.render(p.topic(), p.detections());
                         state.onRendered(p, pic.jpeg(), pic.width(), pic.height(), (System.nanoTime() - t0) / 1e6);
                     } catch (final DecodeException | IOException | RuntimeException e) {
                         state.onRenderFailed(p, e.getMessage());

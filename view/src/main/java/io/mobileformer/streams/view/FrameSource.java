@@ -5,12 +5,10 @@ import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.SourcePosition;
 import io.mobileformer.streams.decode.DecodeException;
-import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
 import io.mobileformer.streams.decode.Preprocessor;
-import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.LetterboxGeometry;
 import io.mobileformer.streams.model.ResizeMode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,7 +31,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * The picture of a detection record: the input record it names ({@code source}: topic, partition, offset) is fetched
- * from Kafka by offset, decoded with the pipeline's own guarded decoder (its {@code decode.*} limits and its
+ * from Kafka by offset, decoded with its pipeline's own guarded decoder (its {@code decode.*} limits and its
  * sampling, so frame indices mean the same), scaled to fit {@value #MAX_W}x{@value #MAX_H} and encoded as a JPEG.
  *
  * <p>Only records the view shows are fetched and only frames up to the one shown are decoded. Per camera the last
@@ -68,26 +66,29 @@ final class FrameSource implements AutoCloseable {
     }
 
     private final KafkaConsumer<byte[], byte[]> fetcher;
-    private final FrameDecoder decoder;
+    /** Per detections topic, a decoder with that pipeline's limits and sampling. */
+    private final Map<String, FrameDecoder> decoders = new HashMap<>();
     private final Map<String, Cursor> cursors = new HashMap<>();
 
     /**
      * @param fetcher a consumer without a group that this source owns (assign and seek only), read_committed
      */
-    FrameSource(final KafkaConsumer<byte[], byte[]> fetcher, final DecodeLimits limits, final Sampling sampling) {
+    FrameSource(final KafkaConsumer<byte[], byte[]> fetcher, final List<ViewSources> sources) {
         this.fetcher = fetcher;
         // identity normalization (mean 0, std 1/255): the "model input" is the RGB picture itself, letterboxed
         final float[] zero = {0f, 0f, 0f};
         final float[] unit = {1 / 255f, 1 / 255f, 1 / 255f};
-        this.decoder = new FrameDecoder(limits, sampling, new Preprocessor(MAX_W, MAX_H, ResizeMode.LETTERBOX, zero,
-            unit));
+        for (final ViewSources s : sources) {
+            decoders.put(s.detections(), new FrameDecoder(s.limits(), s.sampling(), new Preprocessor(MAX_W, MAX_H,
+                ResizeMode.LETTERBOX, zero, unit)));
+        }
     }
 
     /**
      * @throws DecodeException the record did not decode (the pipeline dead-lettered it too) or lacks that frame
      * @throws IOException     the record is no longer on its topic, or could not be encoded
      */
-    Picture render(final FrameDetections fd) throws DecodeException, IOException {
+    Picture render(final String detectionsTopic, final FrameDetections fd) throws DecodeException, IOException {
         final String camera = fd.getCameraId();
         Cursor cursor = cursors.get(camera);
         if (cursor != null && (!cursor.position.equals(fd.getSource())
@@ -100,7 +101,7 @@ final class FrameSource implements AutoCloseable {
             final ByteBuffer payload = env.getPayload();
             final byte[] bytes = new byte[payload.remaining()];
             payload.duplicate().get(bytes);
-            cursor = new Cursor(fd.getSource(), decoder.open(bytes, env.getContentType()));
+            cursor = new Cursor(fd.getSource(), decoders.get(detectionsTopic).open(bytes, env.getContentType()));
             cursors.put(camera, cursor);
         }
         while (cursor.last == null || cursor.last.index() < fd.getFrameIndex()) {

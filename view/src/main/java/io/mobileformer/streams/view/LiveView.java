@@ -1,7 +1,5 @@
 package io.mobileformer.streams.view;
 
-import io.mobileformer.streams.decode.DecodeLimits;
-import io.mobileformer.streams.media.Sampling;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -24,7 +22,7 @@ import java.util.UUID;
  */
 public final class LiveView implements AutoCloseable {
     /** How to serve: where, who may look, and how many frames per camera per second are drawn. */
-    public record Options(String bind, int port, ViewAuth auth, double maxFps) {
+    public record Options(String bind, int port, ViewAuth auth, double maxFps, double minScore) {
         public Options {
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("view port must be in 0..65535 (0: any free port): " + port);
@@ -32,11 +30,14 @@ public final class LiveView implements AutoCloseable {
             if (!(maxFps > 0 && maxFps <= 30)) {
                 throw new IllegalArgumentException("view frames per second must be in (0, 30]: " + maxFps);
             }
+            if (!(minScore >= 0 && minScore <= 1)) {
+                throw new IllegalArgumentException("view minimum score must be in [0, 1]: " + minScore);
+            }
         }
 
-        /** Loopback, unauthenticated unless the environment says otherwise, 4 frames per camera per second. */
-        public static Options loopback(final int port) {
-            return new Options("127.0.0.1", port, ViewAuth.fromEnv(System.getenv()), 4);
+        /** Loopback, unauthenticated unless the environment says otherwise, 2 frames per camera per second. */
+        public static Options loopback(final int port, final double minScore) {
+            return new Options("127.0.0.1", port, ViewAuth.fromEnv(System.getenv()), 2, minScore);
         }
     }
 
@@ -47,13 +48,14 @@ public final class LiveView implements AutoCloseable {
     private final ViewServer server;
     private final ViewAuth auth;
 
-    private LiveView(final Map<String, Object> kafka, final List<ViewSources> sources, final DecodeLimits limits,
-                     final Sampling sampling, final Options options) throws IOException {
+    private LiveView(final Map<String, Object> kafka, final List<ViewSources> sources, final Options options)
+        throws IOException {
         this.auth = options.auth();
-        this.state = new ViewState(sources.stream().flatMap(s -> s.all().stream()).distinct().toList());
+        this.state = new ViewState(sources.stream().flatMap(s -> s.all().stream()).distinct().toList(),
+            (float) options.minScore());
         this.reader = new TopicReader(consumer(kafka, "mfs-view-" + UUID.randomUUID(), 1 << 20), sources, state);
-        final FrameSource frames = new FrameSource(consumer(kafka, null, limits.maxPayloadBytes() + (1 << 20)),
-            limits, sampling);
+        final int maxPayload = sources.stream().mapToInt(s -> s.limits().maxPayloadBytes()).max().orElseThrow();
+        final FrameSource frames = new FrameSource(consumer(kafka, null, maxPayload + (1 << 20)), sources);
         ViewServer s = null;
         try {
             s = new ViewServer(state, options.auth(), new InetSocketAddress(options.bind(), options.port()));
@@ -72,19 +74,16 @@ public final class LiveView implements AutoCloseable {
     }
 
     /**
-     * Starts a view of the pipelines whose topics are {@code sources}.
+     * Starts a view of the pipelines whose topics and decoding are {@code sources}.
      *
-     * @param kafka    client settings (bootstrap.servers, security); group, isolation and deserializers are the view's
-     * @param limits   the pipeline's decode.* limits: the view decodes the same untrusted records
-     * @param sampling the pipeline's sampling, so a detection's frame index points at the same frame here
+     * @param kafka client settings (bootstrap.servers, security); group, isolation and deserializers are the view's
      */
     public static LiveView start(final Map<String, Object> kafka, final List<ViewSources> sources,
-                                 final DecodeLimits limits, final Sampling sampling, final Options options)
-        throws IOException {
+                                 final Options options) throws IOException {
         if (sources.isEmpty()) {
             throw new IllegalArgumentException("a view needs at least one pipeline's topics");
         }
-        return new LiveView(kafka, sources, limits, sampling, options);
+        return new LiveView(kafka, sources, options);
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(final Map<String, Object> kafka, final String group,

@@ -91,7 +91,8 @@ final class TopicReader implements Runnable {
                 state.onDeadLetter(topic, r.offset(), key, headers, r.timestamp(),
                     r.value() == null ? 0 : r.value().length);
             } else if (detections.contains(topic)) {
-                state.onDetections(detectionsSerde.deserialize(topic, r.value()), System.nanoTime(), Instant.now());
+                state.onDetections(topic, detectionsSerde.deserialize(topic, r.value()), System.nanoTime(),
+                    Instant.now());
             } else if (tracks.contains(topic)) {
                 state.onTracks(key, anyAvro.decode(r.value()));
             } else if (events.contains(topic)) {

@@ -1,7 +1,6 @@
 package io.mobileformer.streams.view;
 
 import io.mobileformer.streams.topology.ConfigLoader;
-import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,13 +41,17 @@ public final class ViewCommand implements Callable<Integer> {
         description = "Address to serve on. Loopback by default: to expose the view, bind 0.0.0.0 behind "
             + "authentication (MFS_VIEW_*) and, across networks, a TLS proxy.")
     private String bind;
-    @Option(names = "--max-fps", defaultValue = "4",
+    @Option(names = "--max-fps", defaultValue = "2",
         description = "Frames drawn per camera per second, at most (each one is fetched and decoded).")
     private double maxFps;
+    @Option(names = "--min-score", defaultValue = "0",
+        description = "Boxes scoring below this are not drawn (0: every detection the pipeline published).")
+    private double minScore;
     @Spec
     private CommandSpec spec;
 
-    /** The view's own entry point ({@code java -cp <view and its libraries> io.mobileformer.streams.view.ViewCommand}). */
+    /** The view's own entry point: {@code java -cp <view and its libraries> io.mobileformer.streams.view.ViewCommand}.
+     */
     public static void main(final String[] args) {
         System.exit(new CommandLine(new ViewCommand()).execute(args));
     }
@@ -70,15 +73,14 @@ public final class ViewCommand implements Callable<Integer> {
             first = first == null ? s : first;
             sources.add(ViewSources.of(s.pipeline()));
         }
-        final PipelineConfig pipeline = first.pipeline();
-        final LiveView.Options opts = new LiveView.Options(bind, port, ViewAuth.fromEnv(System.getenv()), maxFps);
+        final LiveView.Options opts = new LiveView.Options(bind, port, ViewAuth.fromEnv(System.getenv()), maxFps,
+            minScore);
         if (!opts.auth().required() && !isLoopback(bind)) {
             out.println("WARNING: serving on " + bind + " without authentication: anyone who can reach it sees every "
                 + "camera (set MFS_VIEW_USER and MFS_VIEW_PASSWORD, or MFS_VIEW_TOKEN)");
         }
         final CountDownLatch stopped = new CountDownLatch(1);
-        try (LiveView view = LiveView.start(clientSettings(first.properties()), sources, pipeline.decodeLimits(),
-            pipeline.sampling(), opts)) {
+        try (LiveView view = LiveView.start(clientSettings(first.properties()), sources, opts)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 view.close();
                 stopped.countDown();

@@ -78,7 +78,8 @@ final class ViewServer implements AutoCloseable {
                 if (auth.offersBasic()) {
                     h.set("WWW-Authenticate", "Basic realm=\"mobileformer-streams view\", charset=\"UTF-8\"");
                 }
-                send(ex, 401, "text/plain; charset=utf-8", "authentication required\n".getBytes(StandardCharsets.UTF_8));
+                send(ex, 401, "text/plain; charset=utf-8", "authentication required\n"
+                    .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             final String method = ex.getRequestMethod();

@@ -1,5 +1,7 @@
 package io.mobileformer.streams.view;
 
+import io.mobileformer.streams.decode.DecodeLimits;
+import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.common.config.ConfigDef;
 
@@ -21,14 +23,17 @@ import java.util.Locale;
  * @param deadLetters the pipeline's dead-letter topic (dlq.topic)
  * @param tracks      topics of detections with track ids; may be empty
  * @param events      topics of analytics events (zone, line); may be empty
+ * @param limits      the pipeline's decode.* limits: the view decodes the same untrusted records
+ * @param sampling    the pipeline's sampling, so a detection's frame index points at the same frame here
  */
-public record ViewSources(String detections, String deadLetters, List<String> tracks, List<String> events) {
+public record ViewSources(String detections, String deadLetters, List<String> tracks, List<String> events,
+                          DecodeLimits limits, Sampling sampling) {
     public ViewSources {
         tracks = List.copyOf(tracks);
         events = List.copyOf(events);
     }
 
-    /** The topics of one pipeline's settings. */
+    /** The topics and decoding of one pipeline's settings. */
     public static ViewSources of(final PipelineConfig pipeline) {
         final List<String> tracks = new ArrayList<>();
         final List<String> events = new ArrayList<>();
@@ -48,7 +53,8 @@ public record ViewSources(String detections, String deadLetters, List<String> tr
             }
         }
         final PipelineConfig.Topics t = pipeline.topics();
-        return new ViewSources(t.output(), t.deadLetters(), tracks, events);
+        return new ViewSources(t.output(), t.deadLetters(), tracks, events, pipeline.decodeLimits(),
+            pipeline.sampling());
     }
 
     /** Every topic named here. */

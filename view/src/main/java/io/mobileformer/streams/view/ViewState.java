@@ -34,13 +34,14 @@ final class ViewState {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long WINDOW_NANOS = 3_000_000_000L;
 
-    /** A frame chosen to be drawn: the camera and the detections of the frame. */
-    record Pending(String camera, long sequence, FrameDetections detections) {
+    /** A frame chosen to be drawn: the camera, the detections of the frame and the topic they were read from. */
+    record Pending(String camera, long sequence, String topic, FrameDetections detections) {
     }
 
     private static final class Camera {
         final String id;
         FrameDetections latest;
+        String latestTopic;
         long latestSeq;
         long renderedSeq;
         /** {arrival nanos, frame capture micros} of the detections read in the last {@link #WINDOW_NANOS}. */
@@ -68,6 +69,7 @@ final class ViewState {
     private final Deque<ObjectNode> events = new ArrayDeque<>();
     private final Map<String, Long> undecodable = new TreeMap<>();
     private final List<String> topics;
+    private final float minScore;
     private long deadLetterTotal;
     private long eventTotal;
     private long camerasRefused;
@@ -76,18 +78,25 @@ final class ViewState {
     private String snapshot;
     private boolean closed;
 
-    ViewState(final List<String> topics) {
+    /**
+     * @param topics   what the view reads, for the page
+     * @param minScore boxes scoring below this are not drawn (a pipeline scored as mAP publishes a long low tail)
+     */
+    ViewState(final List<String> topics, final float minScore) {
         this.topics = List.copyOf(topics);
+        this.minScore = minScore;
     }
 
     // --- written by the topic reader
 
-    synchronized void onDetections(final FrameDetections fd, final long nowNanos, final Instant now) {
+    synchronized void onDetections(final String topic, final FrameDetections fd, final long nowNanos,
+                                   final Instant now) {
         final Camera c = camera(fd.getCameraId());
         if (c == null) {
             return;
         }
         c.latest = fd;
+        c.latestTopic = topic;
         c.latestSeq++;
         // frames arrive in bursts (a segment's frames at once), so the rate is taken from their capture times
         c.arrivals.addLast(new long[] {nowNanos, micros(fd.getFrameTimestamp())});
@@ -170,7 +179,7 @@ final class ViewState {
     /** Cameras whose newest detections are not drawn yet, with those detections (older ones are skipped). */
     synchronized List<Pending> pending() {
         return cameras.values().stream().filter(c -> c.latestSeq != c.renderedSeq)
-            .map(c -> new Pending(c.id, c.latestSeq, c.latest)).toList();
+            .map(c -> new Pending(c.id, c.latestSeq, c.latestTopic, c.latest)).toList();
     }
 
     synchronized void onRendered(final Pending p, final byte[] jpeg, final int width, final int height,
@@ -267,9 +276,12 @@ final class ViewState {
             n.put("inferenceMs", round1(fd.getTimings().getInferenceMs()));
             final ArrayNode boxes = n.putArray("boxes");
             final JsonNode tracks = c.tracks.get(frameKey(fd));
-            if (tracks == null || !trackBoxes(tracks, boxes)) {
+            if (tracks == null || !trackBoxes(tracks, boxes, minScore)) {
                 boxes.removeAll();
                 for (final Detection d : fd.getDetections()) {
+                    if (d.getScore() < minScore) {
+                        continue;
+                    }
                     box(boxes, d.getLabel(), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax(), null);
                 }
                 n.put("tracked", false);
@@ -293,13 +305,16 @@ final class ViewState {
      * Boxes with track ids from a tracks record of unknown shape: the first array of objects with {@code xMin ..
      * yMax}, each with the first field whose name mentions {@code track}.
      */
-    private static boolean trackBoxes(final JsonNode record, final ArrayNode out) {
+    private static boolean trackBoxes(final JsonNode record, final ArrayNode out, final float minScore) {
         for (final Iterator<JsonNode> it = record.elements(); it.hasNext(); ) {
             final JsonNode field = it.next();
             if (!field.isArray() || field.isEmpty() || !field.get(0).has("xMin")) {
                 continue;
             }
             for (final JsonNode d : field) {
+                if (d.path("score").asDouble(1) < minScore) {
+                    continue;
+                }
                 String track = null;
                 for (final Iterator<String> names = d.fieldNames(); names.hasNext(); ) {
                     final String name = names.next();

@@ -36,8 +36,9 @@ class ViewServerTest {
 
     @Test
     void withCredentialsConfiguredEveryPathIs401WithoutThem() throws Exception {
-        final ViewState state = new ViewState(List.of("detections", "frames.dlq"));
-        final String basic = "Basic " + Base64.getEncoder().encodeToString("op:s3cret".getBytes(StandardCharsets.UTF_8));
+        final ViewState state = new ViewState(List.of("detections", "frames.dlq"), 0f);
+        final String basic = "Basic " + Base64.getEncoder().encodeToString("op:s3cret".getBytes(
+            StandardCharsets.UTF_8));
         final ViewAuth auth = ViewAuth.fromEnv(Map.of(ViewAuth.ENV_USER, "op", ViewAuth.ENV_PASSWORD, "s3cret",
             ViewAuth.ENV_TOKEN, "t0ken"));
         try (ViewServer s = new ViewServer(state, auth, new InetSocketAddress("127.0.0.1", 0))) {
@@ -58,7 +59,7 @@ class ViewServerTest {
 
     @Test
     void readOnlyFilesStateAndEventStream() throws Exception {
-        final ViewState state = new ViewState(List.of("detections", "frames.dlq"));
+        final ViewState state = new ViewState(List.of("detections", "frames.dlq"), 0f);
         try (ViewServer s = new ViewServer(state, ViewAuth.none(), new InetSocketAddress("127.0.0.1", 0))) {
             for (final String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
                 final HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri(s, "/api/state"))

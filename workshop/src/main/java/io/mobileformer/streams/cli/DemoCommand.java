@@ -13,7 +13,6 @@ import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.synthetic.SyntheticScene;
 import io.mobileformer.streams.topology.DetectionApp;
-import io.mobileformer.streams.topology.ConfigLoader;
 import io.mobileformer.streams.topology.PipelineConfig;
 import io.mobileformer.streams.view.LiveView;
 import io.mobileformer.streams.view.ViewSources;
@@ -145,14 +144,14 @@ final class DemoCommand implements Callable<Integer> {
                 kafka.createTopics(1, REAL_TOPIC);
             }
             final String state = Files.createTempDirectory("mfs-demo-state").toString();
-            final Map<String, String> synthetic = pipeline("mfs-demo", kafka, model, cameras, state, Map.of());
-            final Map<String, String> clip = pipeline("mfs-demo-real", kafka, realModel, 1, state,
-                Map.of(PipelineConfig.INPUT_TOPIC, REAL_TOPIC, PipelineConfig.OUTPUT_TOPIC, REAL_TOPIC_OUT,
-                    PipelineConfig.DLQ_TOPIC, REAL_TOPIC_DLQ, PipelineConfig.DROPPED_TOPIC, REAL_TOPIC + ".dropped",
-                    // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
-                    PipelineConfig.SCORE_THRESHOLD, "0.05"));
-            try (DetectionApp app = DetectionApp.start(synthetic);
-                 DetectionApp realApp = real ? DetectionApp.start(clip) : null) {
+            try (DetectionApp app = DetectionApp.start(pipeline("mfs-demo", kafka, model, cameras, state,
+                    Map.of()));
+                 DetectionApp realApp = real ? DetectionApp.start(pipeline("mfs-demo-real", kafka, realModel, 1, state,
+                     Map.of(PipelineConfig.INPUT_TOPIC, REAL_TOPIC, PipelineConfig.OUTPUT_TOPIC, REAL_TOPIC_OUT,
+                         PipelineConfig.DLQ_TOPIC, REAL_TOPIC_DLQ, PipelineConfig.DROPPED_TOPIC,
+                         REAL_TOPIC + ".dropped",
+                         // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
+                         PipelineConfig.SCORE_THRESHOLD, "0.05"))) : null) {
                 for (final DetectionApp a : real ? List.of(app, realApp) : List.of(app)) {
                     if (!a.awaitRunning(Duration.ofSeconds(90))) {
                         out.println("ERROR: Kafka Streams did not reach RUNNING (state " + a.state() + ")");
@@ -168,8 +167,8 @@ final class DemoCommand implements Callable<Integer> {
                         outDir, pngs, out);
                     out.println(clipCamera.describe());
                 }
-                try (LiveView view = viewPort < 0 ? null : liveView(kafka, real ? List.of(synthetic, clip)
-                    : List.of(synthetic))) {
+                try (LiveView view = viewPort < 0 ? null : liveView(kafka, real ? List.of(app, realApp)
+                    : List.of(app))) {
                     if (view != null) {
                         out.println(view.describe());
                     }
@@ -181,13 +180,10 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The live view of the demo's pipelines, on loopback (credentials from MFS_VIEW_*, as for ./mfs view). */
-    private LiveView liveView(final EmbeddedKafka kafka, final List<Map<String, String>> pipelines)
-        throws java.io.IOException {
-        final List<ViewSources> sources = pipelines.stream()
-            .map(p -> ViewSources.of(new PipelineConfig(ConfigLoader.pipelineOnly(p)))).toList();
-        final PipelineConfig first = new PipelineConfig(ConfigLoader.pipelineOnly(pipelines.get(0)));
-        return LiveView.start(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), sources,
-            first.decodeLimits(), first.sampling(), LiveView.Options.loopback(viewPort));
+    private LiveView liveView(final EmbeddedKafka kafka, final List<DetectionApp> apps) throws java.io.IOException {
+        return LiveView.start(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+            apps.stream().map(a -> ViewSources.of(a.config())).toList(),
+            LiveView.Options.loopback(viewPort, DemoClipCamera.DRAW_SCORE));
     }
 
     /** A consumer of the demo's outputs as a downstream application sees them: committed records only, from the start. */
