@@ -1,6 +1,5 @@
 package io.mobileformer.streams.view;
 
-import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.SourcePosition;
@@ -11,15 +10,11 @@ import io.mobileformer.streams.decode.FrameStream;
 import io.mobileformer.streams.decode.Preprocessor;
 import io.mobileformer.streams.model.LetterboxGeometry;
 import io.mobileformer.streams.model.ResizeMode;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +31,10 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  *
  * <p>Only records the view shows are fetched and only frames up to the one shown are decoded. Per camera the last
  * segment stays open: the next frame the view shows is usually later in the same segment, so the decoder moves on
- * instead of starting again. Owns a consumer and FFmpeg decoders (native memory) until {@link #close()}; used by
+ * instead of starting again. Owns FFmpeg decoders (native memory), and its fetcher, until {@link #close()}; used by
  * one thread.
  */
-final class FrameSource implements AutoCloseable {
+public final class FrameSource implements AutoCloseable {
     static final int MAX_W = 640;
     static final int MAX_H = 480;
     private static final float JPEG_QUALITY = 0.8f;
@@ -62,19 +57,28 @@ final class FrameSource implements AutoCloseable {
     }
 
     /** A frame drawn: the JPEG and its size in pixels. */
-    record Picture(byte[] jpeg, int width, int height) {
+    public record Picture(byte[] jpeg, int width, int height) {
     }
 
-    private final KafkaConsumer<byte[], byte[]> fetcher;
+    /** Where input records come from: by offset from Kafka ({@link RecordFetcher}), or from memory in a benchmark. */
+    @FunctionalInterface
+    public interface Fetcher {
+        /** @throws IOException the record is not there (any more) */
+        FrameEnvelope fetch(SourcePosition position) throws IOException;
+    }
+
+    private final Fetcher fetcher;
+    private final AutoCloseable fetcherOwned;
     /** Per detections topic, a decoder with that pipeline's limits and sampling. */
     private final Map<String, FrameDecoder> decoders = new HashMap<>();
     private final Map<String, Cursor> cursors = new HashMap<>();
 
     /**
-     * @param fetcher a consumer without a group that this source owns (assign and seek only), read_committed
+     * @param fetcher where input records come from; closed with this source when it is {@link AutoCloseable}
      */
-    FrameSource(final KafkaConsumer<byte[], byte[]> fetcher, final List<ViewSources> sources) {
+    public FrameSource(final Fetcher fetcher, final List<ViewSources> sources) {
         this.fetcher = fetcher;
+        this.fetcherOwned = fetcher instanceof AutoCloseable c ? c : null;
         // identity normalization (mean 0, std 1/255): the "model input" is the RGB picture itself, letterboxed
         final float[] zero = {0f, 0f, 0f};
         final float[] unit = {1 / 255f, 1 / 255f, 1 / 255f};
@@ -88,7 +92,7 @@ final class FrameSource implements AutoCloseable {
      * @throws DecodeException the record did not decode (the pipeline dead-lettered it too) or lacks that frame
      * @throws IOException     the record is no longer on its topic, or could not be encoded
      */
-    Picture render(final String detectionsTopic, final FrameDetections fd) throws DecodeException, IOException {
+    public Picture render(final String detectionsTopic, final FrameDetections fd) throws DecodeException, IOException {
         final String camera = fd.getCameraId();
         Cursor cursor = cursors.get(camera);
         if (cursor != null && (!cursor.position.equals(fd.getSource())
@@ -97,7 +101,7 @@ final class FrameSource implements AutoCloseable {
             cursor = null;
         }
         if (cursor == null) {
-            final FrameEnvelope env = fetch(fd.getSource());
+            final FrameEnvelope env = fetcher.fetch(fd.getSource());
             final ByteBuffer payload = env.getPayload();
             final byte[] bytes = new byte[payload.remaining()];
             payload.duplicate().get(bytes);
@@ -117,28 +121,6 @@ final class FrameSource implements AutoCloseable {
                 + fd.getSegmentSequence() + " is not a sampled frame here (sampling settings differ?)");
         }
         return jpeg(cursor.last);
-    }
-
-    private FrameEnvelope fetch(final SourcePosition p) throws IOException {
-        final TopicPartition tp = new TopicPartition(p.getTopic(), p.getPartition());
-        fetcher.assign(List.of(tp));
-        fetcher.seek(tp, p.getOffset());
-        final long end = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < end) {
-            for (final ConsumerRecord<byte[], byte[]> r : fetcher.poll(Duration.ofMillis(200))) {
-                if (r.offset() == p.getOffset()) {
-                    final FrameEnvelope env = AvroSerdes.frameEnvelope().deserializer().deserialize(r.topic(),
-                        r.value());
-                    return env;
-                }
-                if (r.offset() > p.getOffset()) {
-                    throw new IOException(p.getTopic() + "-" + p.getPartition() + "@" + p.getOffset()
-                        + " is no longer on the topic (retention or compaction)");
-                }
-            }
-        }
-        throw new IOException("could not fetch " + p.getTopic() + "-" + p.getPartition() + "@" + p.getOffset()
-            + " within 10 s");
     }
 
     /** The letterboxed region of the RGB "input" (values 0..255 per plane) as a JPEG. */
@@ -179,6 +161,12 @@ final class FrameSource implements AutoCloseable {
     public void close() {
         cursors.values().forEach(Cursor::close);
         cursors.clear();
-        fetcher.close();
+        if (fetcherOwned != null) {
+            try {
+                fetcherOwned.close();
+            } catch (final Exception e) {
+                throw new IllegalStateException("closing the record fetcher failed", e);
+            }
+        }
     }
 }

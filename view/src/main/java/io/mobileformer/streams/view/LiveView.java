@@ -55,7 +55,8 @@ public final class LiveView implements AutoCloseable {
             (float) options.minScore());
         this.reader = new TopicReader(consumer(kafka, "mfs-view-" + UUID.randomUUID(), 1 << 20), sources, state);
         final int maxPayload = sources.stream().mapToInt(s -> s.limits().maxPayloadBytes()).max().orElseThrow();
-        final FrameSource frames = new FrameSource(consumer(kafka, null, maxPayload + (1 << 20)), sources);
+        final FrameSource frames = new FrameSource(new RecordFetcher(consumer(kafka, null, maxPayload + (1 << 20))),
+            sources);
         ViewServer s = null;
         try {
             s = new ViewServer(state, options.auth(), new InetSocketAddress(options.bind(), options.port()));

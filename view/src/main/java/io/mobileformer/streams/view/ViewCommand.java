@@ -85,7 +85,8 @@ public final class ViewCommand implements Callable<Integer> {
                 view.close();
                 stopped.countDown();
             }, "mfs-view-shutdown"));
-            out.println(view.describe() + "; topics " + sources + "; stop with Ctrl-C or SIGTERM");
+            out.println(view.describe() + "; topics " + sources.stream().flatMap(s -> s.all().stream()).toList()
+                + "; stop with Ctrl-C or SIGTERM");
             out.flush();
             stopped.await();
         }

@@ -47,14 +47,15 @@ public final class Main implements Runnable {
 
     /** {@code ./mfs bench <what>}. */
     @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks, each printing its ratios.",
-        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class})
+        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class,
+            BenchViewCommand.class})
     static final class Bench implements Runnable {
         @Spec
         private CommandSpec spec;
 
         @Override
         public void run() {
-            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode or engines");
+            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode, engines or view");
         }
     }
 
