@@ -296,6 +296,19 @@ final class CameraConnection implements AutoCloseable {
             : avutil.av_rescale_q(streamTime, video.time_base(), MICROS);
     }
 
+    /**
+     * The camera's clock from its RTCP sender reports: the wall-clock time, on the camera's clock, of PTS 0 on this
+     * connection, microseconds since the epoch; {@code Long.MIN_VALUE} until a report came (or for sources without
+     * RTCP). FFmpeg's RTSP demuxer sets {@code start_time_realtime} from the first sender report it reads (its NTP time
+     * less the RTP time elapsed since the first packet) and never updates it; on a single-stream session it does not
+     * fold the reports into packet timestamps either (it does so only to sync several streams), so PTS stay the RTP
+     * timestamps and this is the one place the camera's clock shows.
+     */
+    long senderClockMicros() {
+        final long t = context.start_time_realtime();
+        return t == avutil.AV_NOPTS_VALUE || !source.isRtsp() ? Long.MIN_VALUE : t;
+    }
+
     static boolean isKey(final AVPacket p) {
         return (p.flags() & avcodec.AV_PKT_FLAG_KEY) != 0;
     }

@@ -22,8 +22,13 @@ package io.mobileformer.streams.ingest;
  *       resets its timestamps) shows as arrivals lagging the offset by more than {@link #REANCHOR_MICROS} for
  *       {@link #REANCHOR_MICROS} of video in a row: the offset then re-anchors forward on those arrivals.</li>
  * </ol>
- * Cameras' own clocks (RTCP sender reports' NTP time) are not used: many cameras never have theirs set, and the
- * receiver's clock is the one the rest of the pipeline compares against.
+ * <p>Where the camera sends RTCP sender reports, its own clock places the frames instead ({@link #senderClock}): a
+ * sender report maps an RTP timestamp to the camera's NTP time, so it says when a frame was captured, encoder latency
+ * and the first packet's transit included, which arrivals cannot. It is used only while it is plausible against the
+ * arrivals on the same connection: no frame captured after it was read (the camera's clock is not ahead of ours), and
+ * not more than {@link #SENDER_MAX_LEAD_MICROS} before the arrival anchor of rule 2 (its clock is not behind ours, or
+ * never set); otherwise rules 2-3 apply, so a camera whose clock was never set is stamped as one without reports.
+ * Rules 4 and 5 hold either way.
  *
  * <p>A source read faster than real time on purpose (a file with {@code source.file.realtime=false}) has no wall-clock
  * meaning: {@link #media()} anchors on its first packet and follows PTS from there (rules 1 and 4's ordering only).
@@ -36,6 +41,11 @@ final class CaptureClock {
     static final long SLEW_PPM = 1000;
     /** A lag of arrivals behind the offset this long, for this much video, is a discontinuity, not jitter. */
     static final long REANCHOR_MICROS = 1_000_000;
+    /**
+     * How much earlier than arrivals suggest a camera's own clock may place its frames: its encoder latency and the
+     * first packet's transit, well under a second on IP cameras. More means the camera's clock is behind ours.
+     */
+    static final long SENDER_MAX_LEAD_MICROS = 1_000_000;
 
     private static final long NONE = Long.MIN_VALUE;
 
@@ -46,6 +56,8 @@ final class CaptureClock {
     private long maxPts = NONE;
     private long lagSincePts = NONE;
     private long lagMinOffset;
+    private long sender = NONE;
+    private long readBound = NONE;
     private long lastIssued = NONE;
 
     private CaptureClock(final boolean wallBound) {
@@ -80,6 +92,30 @@ final class CaptureClock {
         offsetBeforeLast = NONE;
         maxPts = NONE;
         lagSincePts = NONE;
+        sender = NONE;
+        readBound = NONE;
+    }
+
+    /**
+     * The camera's clock on this connection, from its RTCP sender reports: the wall-clock time, on the camera's clock,
+     * of PTS 0. FFmpeg's RTSP demuxer derives it from the first sender report and never updates it, so it is taken
+     * once per connection.
+     *
+     * @param ptsZeroMicros microseconds since the epoch, or {@code Long.MIN_VALUE} while no report came
+     */
+    void senderClock(final long ptsZeroMicros) {
+        if (sender == NONE && wallBound) {
+            sender = ptsZeroMicros;
+        }
+    }
+
+    /**
+     * Whether the camera's own clock (RTCP sender reports) places this connection's frames now: it reported, and its
+     * report is plausible against the arrivals so far (see the class comment).
+     */
+    boolean senderAnchored() {
+        return sender != NONE && offset != NONE && sender <= readBound
+            && offset - sender <= SENDER_MAX_LEAD_MICROS;
     }
 
     /**
@@ -94,6 +130,8 @@ final class CaptureClock {
             return;
         }
         offsetBeforeLast = offset;
+        // no frame can have been read before it was captured, whatever the parser's delay: the camera clock's bound
+        readBound = readBound == NONE ? readMicros - pts : Math.min(readBound, readMicros - pts);
         final long sample = readMicros - deliveryDelay - pts;
         if (offset == NONE) {
             offset = sample;
@@ -150,7 +188,8 @@ final class CaptureClock {
      */
     long stamp(final long firstPts, final long spanMicros, final long nowMicros) {
         final long span = Math.max(0, spanMicros);
-        long t = firstPts == NONE || offset == NONE ? nowMicros - span : firstPts + offset;
+        final long anchor = senderAnchored() ? sender : offset;
+        long t = firstPts == NONE || anchor == NONE ? nowMicros - span : firstPts + anchor;
         if (wallBound) {
             t = Math.min(t, nowMicros - span);
         }

@@ -92,7 +92,9 @@ final class Segmenter implements PacketSink {
                 finish(arrivalMicros);
             }
             if (pts != Long.MIN_VALUE) {
-                previousPts = pts;
+                // the newest presentation time so far, not the last packet's: with B-frames packets come in decode
+                // order, and a key frame after a B-frame is not ahead of real time by the B-frame's reordering
+                previousPts = Math.max(previousPts, pts);
                 previousRead = arrivalMicros;
             }
             if (recorder == null) {
@@ -121,7 +123,8 @@ final class Segmenter implements PacketSink {
     }
 
     /**
-     * Whether a live packet came in faster than twice real time after the one before: the burst of video FFmpeg's
+     * Whether a live packet came in faster than twice real time after the one before (in presentation time, the
+     * newest so far): the burst of video FFmpeg's
      * probe buffered at connect is still being read. Cutting inside it would stamp the cut with an offset the rest of
      * the burst then lowers, so the next segment would start before this one ended.
      */
