@@ -179,7 +179,7 @@ final class CameraWorker implements Runnable {
                         avcodec.av_packet_unref(p);
                         break;
                     }
-                    final long senderClock = c.senderClockMicros();
+                    final long senderClock = c.senderClockMicros(p);
                     clock.senderClock(senderClock);
                     final long before = sink.skippedPackets();
                     sink.accept(p, System.currentTimeMillis() * 1000);     // read now, for the capture clock

@@ -46,6 +46,15 @@ final class CaptureClock {
      * first packet's transit, well under a second on IP cameras. More means the camera's clock is behind ours.
      */
     static final long SENDER_MAX_LEAD_MICROS = 1_000_000;
+    /**
+     * A connection's timeline has settled once its offset fell by no more than {@link #SETTLE_FALL_MICROS} over this
+     * much reading: until then the reader is still working through what piled up at connect, perhaps slowly (measured:
+     * on a loaded 2-core host the first connection drained its probe backlog at 1.05x real time for 6 s, and records
+     * cut meanwhile were stamped 250, 150, 50 ms late).
+     */
+    static final long SETTLE_MICROS = 1_000_000;
+    /** See {@link #SETTLE_MICROS}: well above loopback and LAN jitter, well below a frame interval. */
+    static final long SETTLE_FALL_MICROS = 5_000;
 
     private static final long NONE = Long.MIN_VALUE;
 
@@ -58,6 +67,10 @@ final class CaptureClock {
     private long lagMinOffset;
     private long sender = NONE;
     private long readBound = NONE;
+    /** (read time, offset) after each packet of the last {@link #SETTLE_MICROS} of reading, oldest first. */
+    private final java.util.ArrayDeque<long[]> recent = new java.util.ArrayDeque<>();
+    private long firstRead = NONE;
+    private boolean settled;
     private long lastIssued = NONE;
 
     private CaptureClock(final boolean wallBound) {
@@ -94,17 +107,28 @@ final class CaptureClock {
         lagSincePts = NONE;
         sender = NONE;
         readBound = NONE;
+        recent.clear();
+        firstRead = NONE;
+        settled = false;
+    }
+
+    /**
+     * Whether this connection's timeline has settled ({@link #SETTLE_MICROS}): a record cut before would be stamped
+     * with an offset the backlog still inflates (unless the camera's own clock places the frames). Once settled, a connection stays so: a later backlog cannot raise the
+     * offset (it is a minimum), so records cut during it are stamped right.
+     */
+    boolean settled() {
+        return settled || !wallBound || senderAnchored();
     }
 
     /**
      * The camera's clock on this connection, from its RTCP sender reports: the wall-clock time, on the camera's clock,
-     * of PTS 0. FFmpeg's RTSP demuxer derives it from the first sender report and never updates it, so it is taken
-     * once per connection.
+     * of PTS 0 ({@link SenderClock}: the first report's anchor, moved by each later report).
      *
      * @param ptsZeroMicros microseconds since the epoch, or {@code Long.MIN_VALUE} while no report came
      */
     void senderClock(final long ptsZeroMicros) {
-        if (sender == NONE && wallBound) {
+        if (ptsZeroMicros != NONE && wallBound) {
             sender = ptsZeroMicros;
         }
     }
@@ -126,9 +150,13 @@ final class CaptureClock {
      * @param readMicros  wall-clock time it was read, microseconds since the epoch
      */
     void observe(final long pts, final long readMicros) {
-        if (pts == NONE) {
-            return;
+        if (pts != NONE) {
+            update(pts, readMicros);
+            track(readMicros);
         }
+    }
+
+    private void update(final long pts, final long readMicros) {
         offsetBeforeLast = offset;
         // no frame can have been read before it was captured, whatever the parser's delay: the camera clock's bound
         readBound = readBound == NONE ? readMicros - pts : Math.min(readBound, readMicros - pts);
@@ -161,6 +189,24 @@ final class CaptureClock {
         } else {
             lagSincePts = NONE;
             offset = Math.min(slewed, sample);
+        }
+    }
+
+    /** Notes the offset as of this read, and whether the timeline has settled by now. */
+    private void track(final long readMicros) {
+        if (settled || !wallBound || offset == NONE) {
+            return;
+        }
+        if (firstRead == NONE) {
+            firstRead = readMicros;
+        }
+        recent.addLast(new long[] {readMicros, offset});
+        while (readMicros - recent.peekFirst()[0] > SETTLE_MICROS) {
+            recent.removeFirst();
+        }
+        if (readMicros - firstRead >= SETTLE_MICROS && recent.peekFirst()[1] - offset <= SETTLE_FALL_MICROS) {
+            settled = true;
+            recent.clear();
         }
     }
 

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * finished: by then the clock has seen every packet of the segment, so a burst at connect (FFmpeg hands over the
  * seconds of video its probe buffered all at once) is stamped when it was captured, not when it was read. For the same
  * reason a live segment is not cut while packets arrive at more than twice real time (it is still the burst): a
- * later cut would have to be stamped before the one before it.
+ * later cut would have to be stamped before the one before it; nor, after a connect, before the clock has settled
+ * ({@link CaptureClock#settled()}: a reader draining the backlog slowly would stamp every cut late).
  *
  * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder until
  * {@link #close()}; single-threaded like its camera.
@@ -88,7 +89,7 @@ final class Segmenter implements PacketSink {
             clock.observe(pts, arrivalMicros);
             final boolean key = CameraConnection.isKey(packet);
             if (recorder != null && key && pts != Long.MIN_VALUE && pts - startPts >= segmentMicros
-                && !burst(pts, arrivalMicros)) {
+                && !burst(pts, arrivalMicros) && clock.settled()) {
                 finish(arrivalMicros);
             }
             if (pts != Long.MIN_VALUE) {

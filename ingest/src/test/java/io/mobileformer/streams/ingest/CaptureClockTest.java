@@ -282,6 +282,45 @@ class CaptureClockTest {
         assertTrue(!c.senderAnchored(), "the next connection's PTS 0 is another moment");
     }
 
+    /**
+     * A reader that drains what piled up at connect at only 1.05x real time (a loaded host): its offset keeps falling
+     * by 2 ms a frame, so the timeline is not settled (the segmenter does not cut) until it reads in real time for a
+     * second; a record cut before would have been stamped up to 250 ms late.
+     */
+    @Test
+    void aBacklogDrainedSlowlyIsNotSettledUntilTheReaderCatchesUp() {
+        final CaptureClock c = CaptureClock.live();
+        c.connected(0);
+        final long backlog = 250_000;
+        long read = C0 + backlog;
+        int i = 0;
+        for (; read - (C0 + i * FRAME) > LATENCY; i++) {
+            c.observe(i * FRAME, read);
+            assertTrue(!c.settled(), "frame " + i + " read " + (read - C0 - i * FRAME) + " us late");
+            read += FRAME * 100 / 105;
+        }
+        final int caughtUp = i;
+        for (; i < caughtUp + 2 * GOP; i++) {
+            c.observe(i * FRAME, C0 + i * FRAME + LATENCY);
+        }
+        assertTrue(c.settled(), "a second of real-time reading settles it");
+        assertEquals(C0 + caughtUp * FRAME + LATENCY, c.stamp(caughtUp * FRAME, 0, C0 + i * FRAME),
+            "and the offset is the real-time one");
+    }
+
+    @Test
+    void aSteadyStreamSettlesAfterASecondAndACameraClockAtOnce() {
+        final CaptureClock c = CaptureClock.live();
+        for (int i = 0; i < GOP; i++) {
+            c.observe(i * FRAME, C0 + i * FRAME + LATENCY + (i % 3) * 1000);
+            assertEquals(i * FRAME >= 1_000_000, c.settled(), "frame " + i);
+        }
+        final CaptureClock reported = CaptureClock.live();
+        reported.senderClock(C0);
+        reported.observe(0, C0 + LATENCY);
+        assertTrue(reported.settled(), "the camera's clock does not wait for arrivals to settle");
+    }
+
     @Test
     void aRecordIsNeverStampedAheadOfTheWallClockNorBeforeTheLastOne() {
         final CaptureClock c = CaptureClock.live();
