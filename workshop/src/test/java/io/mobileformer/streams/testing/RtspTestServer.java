@@ -264,11 +264,18 @@ public final class RtspTestServer implements AutoCloseable {
                         headers.append("Session: 4242;timeout=60\r\n");
                     }
                     case "PLAY" -> {
-                        headers.append("Session: 4242\r\nRange: npt=0.000-\r\n");
+                        final Start start = start();
+                        // RTP-Info (RFC 2326 12.33) says where the stream starts, as cameras do: without it FFmpeg
+                        // drops the first packet while it learns the sequence numbers
+                        headers.append("Session: 4242\r\nRange: npt=0.000-\r\nRTP-Info: url=").append(base)
+                            .append("track1;seq=").append(start.seq).append(";rtptime=")
+                            .append(Integer.toUnsignedString(start.rtpBase + (int) captureTicks(start.first)))
+                            .append("\r\n");
                         respond(out, writeLock, r, status, headers, null);
                         if (sender == null) {
                             plays.incrementAndGet();
-                            sender = new Thread(() -> stream(out, writeLock), "rtsp-test-rtp-" + socket.getPort());
+                            sender = new Thread(() -> stream(out, writeLock, start), "rtsp-test-rtp-"
+                                + socket.getPort());
                             sender.setDaemon(true);
                             sender.start();
                         }
@@ -325,28 +332,49 @@ public final class RtspTestServer implements AutoCloseable {
         }
     }
 
-    /** Sends the clip, looped, at real time as RTP over the RTSP connection (interleaved channel 0, RTCP on 1). */
-    private void stream(final OutputStream out, final Object lock) {
+    /**
+     * Where a session starts: its timeline's origin, the first access unit it sends (the last key frame before the
+     * next one due: a burst, for a camera on a fixed timeline) and the next one due, its random RTP bases.
+     */
+    private record Start(long origin, long first, long next, int rtpBase, int ssrc, int seq) {
+    }
+
+    private Start start() {
         final java.util.Random random = new java.util.Random();
-        final int rtpBase = random.nextInt(1 << 30);
-        final int ssrc = random.nextInt();
-        final Sender sender = new Sender(out, lock, ssrc, random.nextInt(1 << 15));
         final int n = clip.units().size();
-        final long frame = clip.frameTicks();
-        final long firstSend = clip.dts().get(0) + clip.reorderTicks();
         // a camera (fixed origin) goes on with its timeline and starts a session at its last key frame; the plain
         // test server starts every session's timeline at frame 0, now
         final long origin = live ? originMicros : nowMicros();
+        final long firstSend = clip.dts().get(0) + clip.reorderTicks();
+        final long next = live ? Math.max(0, Math.floorDiv(ticks(nowMicros() - origin) - firstSend,
+            clip.frameTicks()) + 1) : 0;
+        long from = next - 1;
+        while (from >= 0 && !clip.keys().get((int) (from % n))) {
+            from--;
+        }
+        return new Start(origin, from >= 0 ? from : next, next, random.nextInt(1 << 30), random.nextInt(),
+            random.nextInt(1 << 15));
+    }
+
+    /** Capture time of access unit {@code g} of the timeline (frame {@code g % n} of loop {@code g / n}), 90 kHz. */
+    private long captureTicks(final long g) {
+        final int n = clip.units().size();
+        return clip.pts().get((int) (g % n)) + g / n * clip.loopTicks();
+    }
+
+    /** Sends the clip, looped, at real time as RTP over the RTSP connection (interleaved channel 0, RTCP on 1). */
+    private void stream(final OutputStream out, final Object lock, final Start start) {
+        final int rtpBase = start.rtpBase;
+        final Sender sender = new Sender(out, lock, start.ssrc, start.seq);
+        final int n = clip.units().size();
+        final long frame = clip.frameTicks();
+        final long firstSend = clip.dts().get(0) + clip.reorderTicks();
+        final long origin = start.origin;
         try {
-            final long elapsed = ticks(nowMicros() - origin);
-            long g = live ? Math.max(0, Math.floorDiv(elapsed - firstSend, frame) + 1) : 0;
-            long from = g - 1;
-            while (from >= 0 && !clip.keys().get((int) (from % n))) {
-                from--;
-            }
+            long g = start.next;
             boolean needKey = false;
-            if (video == Video.FLOWING && from >= 0) {
-                for (long b = from; b < g; b++) {
+            if (video == Video.FLOWING) {
+                for (long b = start.first; b < g; b++) {
                     send(sender, b, origin, rtpBase);
                 }
             }
@@ -391,9 +419,8 @@ public final class RtspTestServer implements AutoCloseable {
 
     /** Sends access unit {@code g} of the camera's timeline (frame {@code g % n} of loop {@code g / n}). */
     private void send(final Sender sender, final long g, final long origin, final int rtpBase) throws IOException {
-        final int n = clip.units().size();
-        final int k = (int) (g % n);
-        final long captureTicks = clip.pts().get(k) + g / n * clip.loopTicks();
+        final int k = (int) (g % clip.units().size());
+        final long captureTicks = captureTicks(g);
         if (clip.keys().get(k)) {
             keyFramesSentMicros.add(origin + micros(captureTicks));
         }
