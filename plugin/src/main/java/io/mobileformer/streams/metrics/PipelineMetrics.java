@@ -17,6 +17,7 @@ public final class PipelineMetrics {
     private final LongAdder dropped = new LongAdder();
     private final LongAdder processNanos = new LongAdder();
     private final LongAdder detectNanos = new LongAdder();
+    private final LongAdder analyticsNanos = new LongAdder();
     private final Map<String, LongAdder> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> framesByEngine = new ConcurrentHashMap<>();
 
@@ -44,6 +45,16 @@ public final class PipelineMetrics {
     /** Seconds spent in the processor, all threads together. */
     public double processSeconds() {
         return processNanos.sum() / 1e9;
+    }
+
+    /** Wall time of one frame in the analytics (tracking and zones; part of {@link #recordTime}'s total). */
+    public void recordAnalytics(final long nanos) {
+        analyticsNanos.add(nanos);
+    }
+
+    /** Seconds spent tracking and in zones, all threads together. */
+    public double analyticsSeconds() {
+        return analyticsNanos.sum() / 1e9;
     }
 
     /** Seconds the stream threads waited for the detector. */

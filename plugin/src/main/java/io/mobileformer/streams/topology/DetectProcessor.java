@@ -40,10 +40,13 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
     private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
     private ProcessorContext<byte[], PipelineOutput> context;
     private FrameDecoder decoder;
+    private final boolean analytics;
     private long detectWait;
 
+    /** @param analytics whether detections also go to the analytics processor */
     DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Batcher batcher, final ModelRef model,
-                    final PipelineMetrics metrics) {
+                    final PipelineMetrics metrics, final boolean analytics) {
+        this.analytics = analytics;
         this.decoderFactory = decoderFactory;
         this.batcher = batcher;
         this.records = new DetectionRecords(model);
@@ -100,6 +103,9 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
             if (o instanceof PipelineOutput.Detections d) {
                 metrics.frameOut(d.value().getEngine(), d.value().getDetections().size());
                 context.forward(d.record(), DetectionTopology.DETECTIONS_SINK);
+                if (analytics) {
+                    context.forward(d.record(), DetectionTopology.ANALYTICS);
+                }
             } else if (o instanceof PipelineOutput.Dropped d) {
                 metrics.dropped();
                 context.forward(d.record(), DetectionTopology.DROPPED_SINK);
