@@ -127,8 +127,8 @@ class AnalyticsTopologyTest {
                 for (final TestRecord<String, FrameTracks> t : tracks) {
                     final Instant ts = t.value().getFrameTimestamp();
                     if (!ts.isBefore(c.getWindowStart()) && ts.isBefore(c.getWindowEnd())) {
-                        t.value().getTracks().stream().filter(d -> d.getTrackId() != null)
-                            .forEach(d -> seen.add(d.getTrackId()));
+                        t.value().getTracks().stream().filter(x -> x.getTrackId() != null)
+                            .forEach(x -> seen.add(x.getTrackId()));
                     }
                 }
                 assertTrue(c.getCount() >= seen.size() && c.getCount() <= ids.size(), seen + " " + c);
