@@ -11,6 +11,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+
 /**
  * The thin adapter between Kafka Streams and {@link CameraAnalytics}: a frame's detections in; the camera's state read
  * from the store, advanced, written back; its {@code FrameTracks} and events out. It runs in the detection processor's
@@ -20,6 +23,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Kafka Streams restores the store, and a cached copy would be ahead of it.
  */
 final class AnalyticsProcessor implements Processor<byte[], PipelineOutput, byte[], PipelineOutput> {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final CameraAnalytics.Settings settings;
     private final PipelineMetrics metrics;
     private ProcessorContext<byte[], PipelineOutput> context;
@@ -42,6 +47,15 @@ final class AnalyticsProcessor implements Processor<byte[], PipelineOutput, byte
             return;
         }
         final long start = System.nanoTime();
+        final long cpuStart = THREADS.getCurrentThreadCpuTime();
+        try {
+            analyse(record, d);
+        } finally {
+            metrics.recordAnalytics(System.nanoTime() - start, THREADS.getCurrentThreadCpuTime() - cpuStart);
+        }
+    }
+
+    private void analyse(final Record<byte[], PipelineOutput> record, final PipelineOutput.Detections d) {
         final FrameDetections fd = d.value();
         final String camera = fd.getCameraId();
         final CameraAnalytics.Result result;
@@ -58,8 +72,6 @@ final class AnalyticsProcessor implements Processor<byte[], PipelineOutput, byte
                 record.headers()), context.recordMetadata().orElse(null), "analytics", "UNEXPECTED", e),
                 DetectionTopology.DLQ_SINK);
             return;
-        } finally {
-            metrics.recordAnalytics(System.nanoTime() - start);
         }
         context.forward(new PipelineOutput.Tracks(result.tracks()).record(), DetectionTopology.TRACKS_SINK);
         for (final TrackEvent e : result.events()) {
