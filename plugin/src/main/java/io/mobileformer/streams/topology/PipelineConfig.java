@@ -10,6 +10,7 @@ import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.media.Sampling;
+import io.mobileformer.streams.observe.MetricsSettings;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -82,7 +83,10 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String ZONES_WINDOW_MS = "zones.count-window-ms";
     public static final String ZONES_LINE_MARGIN = "zones.line-margin-pixels";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
+    public static final String METRICS_PORT = MetricsSettings.PORT;
+    public static final String METRICS_BIND = MetricsSettings.BIND;
+
+    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef()
         .define(INPUT_TOPIC, Type.STRING, "frames", Importance.HIGH,
             "Topic of FrameEnvelope records (key: camera id). One pipeline reads one topic.")
         .define(OUTPUT_TOPIC, Type.STRING, "detections", Importance.HIGH,
@@ -177,7 +181,7 @@ public final class PipelineConfig extends AbstractConfig {
             "Tumbling window of the per-zone counts (ZONE_COUNT events), in frame time.")
         .define(ZONES_LINE_MARGIN, Type.DOUBLE, 2.0, between(0.0, 1000.0), Importance.LOW,
             "A track's side of a line changes only once its anchor is this many pixels past the line, so a box "
-                + "jittering on the line does not count as crossings back and forth.");
+                + "jittering on the line does not count as crossings back and forth."));
 
     /** Where the pipeline's records come from and go to, and whether and how missing topics are created. */
     public record Topics(String input, String output, String deadLetters, String dropped, boolean create,
@@ -256,6 +260,11 @@ public final class PipelineConfig extends AbstractConfig {
             getDouble(ZONES_LINE_MARGIN));
         return new Analytics(getBoolean(TRACKING_ENABLED), getString(TRACKS_TOPIC), getString(EVENTS_TOPIC),
             new CameraAnalytics.Settings(tracker, zones, zoneRules));
+    }
+
+    /** Where /metrics and the health probes are served (README: Metrics and health). */
+    public MetricsSettings metrics() {
+        return MetricsSettings.of(this);
     }
 
     public Topics topics() {
