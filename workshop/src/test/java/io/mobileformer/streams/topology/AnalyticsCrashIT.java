@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AnalyticsCrashIT {
     private static final int CAMERAS = 2;
-    private static final int RECORDS = 6;
+    private static final int RECORDS = 4;
 
     @Test
     void aKilledAndRestartedRunGivesTheSameTracksAndEvents() throws Exception {
