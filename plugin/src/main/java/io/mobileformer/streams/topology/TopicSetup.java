@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * The pipeline's four topics at start: those missing are created (with {@code topics.create=true}) or named in one
+ * The pipeline's topics at start (four, and tracks and events with tracking on): those missing are created (with {@code topics.create=true}) or named in one
  * error that says how to create them. Segments are large, so the frames and dead-letter topics need a
  * {@code max.message.bytes} above {@code decode.max-payload-bytes}; a cluster's default (1 MB) would refuse them, and a
  * principal without CREATE must have them made by someone who has it.
@@ -37,10 +37,17 @@ final class TopicSetup {
         final PipelineConfig.Topics t = cfg.topics();
         final int parts = t.partitions();
         final short rf = t.replicationFactor();
-        return List.of(new NewTopic(t.input(), parts, rf).configs(Map.of("max.message.bytes", big)),
+        final List<NewTopic> topics = new ArrayList<>(List.of(
+            new NewTopic(t.input(), parts, rf).configs(Map.of("max.message.bytes", big)),
             new NewTopic(t.output(), parts, rf),
             new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)),
-            new NewTopic(t.dropped(), parts, rf));
+            new NewTopic(t.dropped(), parts, rf)));
+        final PipelineConfig.Analytics analytics = cfg.analytics();
+        if (analytics.enabled()) {
+            topics.add(new NewTopic(analytics.tracksTopic(), parts, rf));
+            topics.add(new NewTopic(analytics.eventsTopic(), parts, rf));
+        }
+        return topics;
     }
 
     /**
