@@ -1,10 +1,10 @@
 package io.mobileformer.streams.topology;
 
 import io.mobileformer.engine.EngineException;
-import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.avro.RegistryUnavailableException;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.Submission;
 import io.mobileformer.streams.decode.DecodeException;
@@ -37,14 +37,15 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
     private final Batcher batcher;
     private final DetectionRecords records;
     private final PipelineMetrics metrics;
-    private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
+    private final Deserializer<FrameEnvelope> envelopes;
     private ProcessorContext<byte[], PipelineOutput> context;
     private FrameDecoder decoder;
     private long detectWait;
 
-    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Batcher batcher, final ModelRef model,
-                    final PipelineMetrics metrics) {
+    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Deserializer<FrameEnvelope> envelopes,
+                    final Batcher batcher, final ModelRef model, final PipelineMetrics metrics) {
         this.decoderFactory = decoderFactory;
+        this.envelopes = envelopes;
         this.batcher = batcher;
         this.records = new DetectionRecords(model);
         this.metrics = metrics;
@@ -76,6 +77,11 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
             if (env == null) {
                 throw new IllegalArgumentException("null value (tombstone) on the frames topic");
             }
+        } catch (final RegistryUnavailableException e) {
+            // the record is fine, the registry is not: fail the task instead of dead-lettering. Under exactly-once
+            // the open transaction aborts and the record is read again from the committed offset once the stream
+            // thread is replaced, so nothing is lost and nothing is half published.
+            throw new StreamsException("cannot read the writer schema of a frames record; retrying the task", e);
         } catch (final RuntimeException e) {
             deadLetter(record, meta, "deserialize", "NOT_AVRO", e);
             return;

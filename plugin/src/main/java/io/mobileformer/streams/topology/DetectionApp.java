@@ -2,6 +2,12 @@ package io.mobileformer.streams.topology;
 
 import io.mobileformer.engine.Engine;
 import io.mobileformer.engine.EngineException;
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.RegistryUnavailableException;
+import io.mobileformer.streams.avro.SchemaRegistryException;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.inference.Detector;
@@ -74,6 +80,7 @@ public final class DetectionApp implements AutoCloseable {
                                       final Function<Engine, Engine> engineWrapper)
         throws IOException, EngineException {
         final PipelineConfig cfg = settings.pipeline();
+        prepareWireFormat(cfg);
         final ModelContract contract = ModelContract.load(cfg.modelPath());
         LOG.info("model {}", contract);
         Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
@@ -94,6 +101,31 @@ public final class DetectionApp implements AutoCloseable {
         });
         streams.start();
         return new DetectionApp(cfg, contract, batcher, streams, metrics);
+    }
+
+    /**
+     * Learns the output schema ids before anything else starts, so that a registry that is down, refuses the
+     * credentials or rejects the schema is one clear error here rather than failed tasks later; after this the hot path
+     * never waits for the registry to write.
+     */
+    private static void prepareWireFormat(final PipelineConfig cfg) throws IOException {
+        final WireFormat wire = cfg.wireFormat();
+        if (!wire.usesRegistry()) {
+            LOG.info("Avro single-object encoding (schema.registry.url not set)");
+            return;
+        }
+        final PipelineConfig.Topics t = cfg.topics();
+        try {
+            wire.prepare(t.output(), FrameDetections.class);
+            wire.prepare(t.dropped(), FrameDropped.class);
+        } catch (final RegistryUnavailableException | SchemaRegistryException e) {
+            throw new IOException("cannot start with the schema registry at " + wire.registryClient().urls() + ": "
+                + e.getMessage() + ". Start or fix the registry, or unset " + RegistryConfig.URL
+                + " to write Avro single-object encoding.", e);
+        }
+        LOG.info("schema-registry wire format via {}: {}-value id {}, {}-value id {}", wire.registryClient().urls(),
+            t.output(), wire.schemaId(t.output(), FrameDetections.class), t.dropped(),
+            wire.schemaId(t.dropped(), FrameDropped.class));
     }
 
     static Properties streamsProperties(final ConfigLoader.Settings settings) {

@@ -1,8 +1,8 @@
 package io.mobileformer.streams.topology;
 
-import io.mobileformer.streams.avro.FrameDetections;
-import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.FrameDecoder;
@@ -13,6 +13,7 @@ import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.publish.PipelineOutput;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
 
@@ -24,7 +25,9 @@ import org.apache.kafka.streams.Topology;
  *                          ├────▶ frames.dlq     (original key, value and headers + mfs.* headers)
  *                          └────▶ frames.dropped (FrameDropped: live mode only, never silent)
  * </pre>
- * The source reads raw bytes so that a record that is not Avro still reaches the dead-letter topic intact.
+ * The source reads raw bytes so that a record that is not Avro still reaches the dead-letter topic intact. Avro values
+ * are framed as the configuration's {@link WireFormat} says (schema-registry wire format when schema.registry.url is
+ * set, single-object encoding otherwise); the input is read in either framing.
  */
 public final class DetectionTopology {
     static final String SOURCE = "frames-source";
@@ -43,12 +46,14 @@ public final class DetectionTopology {
         final PipelineConfig.Topics topics = cfg.topics();
         final Preprocessor pre = new Preprocessor(contract);
         final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
-        final Serializer<PipelineOutput> values = PipelineOutput.serializer();
+        final WireFormat wire = cfg.wireFormat();
+        final Serializer<PipelineOutput> values = PipelineOutput.serializer(wire);
+        final Deserializer<FrameEnvelope> envelopes = wire.deserializer(FrameEnvelope.class);
 
         final Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.input());
-        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), batcher,
-            model, metrics), SOURCE);
+        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), envelopes,
+            batcher, model, metrics), SOURCE);
         t.addSink(DETECTIONS_SINK, topics.output(), new ByteArraySerializer(), values, DETECT);
         t.addSink(DLQ_SINK, topics.deadLetters(), new ByteArraySerializer(), values, DETECT);
         t.addSink(DROPPED_SINK, topics.dropped(), new ByteArraySerializer(), values, DETECT);

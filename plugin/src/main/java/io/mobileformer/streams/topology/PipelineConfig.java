@@ -1,5 +1,7 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.batch.BatchSettings;
 import io.mobileformer.streams.config.ConfigFiles;
 import io.mobileformer.streams.decode.DecodeLimits;
@@ -59,7 +61,8 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String SCORE_THRESHOLD = "detect.score-threshold";
     public static final String MAX_DETECTIONS = "detect.max-detections";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
+    /** The pipeline's keys and the registry's ({@link RegistryConfig}: schema.registry.url, ...), in one reference. */
+    public static final ConfigDef CONFIG = new ConfigDef(RegistryConfig.CONFIG)
         .define(INPUT_TOPIC, Type.STRING, "frames", Importance.HIGH,
             "Topic of FrameEnvelope records (key: camera id). One pipeline reads one topic.")
         .define(OUTPUT_TOPIC, Type.STRING, "detections", Importance.HIGH,
@@ -123,6 +126,8 @@ public final class PipelineConfig extends AbstractConfig {
                          int partitions, short replicationFactor) {
     }
 
+    private WireFormat wireFormat;
+
     public PipelineConfig(final Map<?, ?> props) {
         super(CONFIG, props, false);
     }
@@ -170,6 +175,17 @@ public final class PipelineConfig extends AbstractConfig {
         return new Topics(getString(INPUT_TOPIC), getString(OUTPUT_TOPIC), getString(DLQ_TOPIC),
             getString(DROPPED_TOPIC), getBoolean(TOPICS_CREATE), getInt(TOPICS_PARTITIONS),
             getShort(TOPICS_REPLICATION));
+    }
+
+    /**
+     * How this pipeline frames its Avro records, and the factory of every topic's serde (one per pipeline, so that
+     * schema ids are resolved and cached once): the registry wire format when schema.registry.url is set.
+     */
+    public synchronized WireFormat wireFormat() {
+        if (wireFormat == null) {
+            wireFormat = WireFormat.of(originals());
+        }
+        return wireFormat;
     }
 
     public static void main(final String[] args) {
