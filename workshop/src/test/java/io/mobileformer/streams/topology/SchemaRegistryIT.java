@@ -11,6 +11,7 @@ import io.mobileformer.streams.embedded.EmbeddedKafka;
 import io.mobileformer.streams.ingest.MediaEncoder;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.testing.ApicurioRegistry;
+import io.mobileformer.streams.testing.AuthenticatingProxy;
 import io.mobileformer.streams.testing.Envelopes;
 import io.mobileformer.streams.testing.SharedKafka;
 import io.mobileformer.streams.testing.TestMedia;
@@ -152,7 +153,8 @@ class SchemaRegistryIT {
         props.put(RegistryConfig.URL, "http://127.0.0.1:" + closed);
         final String m2 = assertThrows(IOException.class, () -> DetectionApp.start(props).close()).getMessage();
         assertFalse(m2.contains("s3cret-pw"), m2);
-        assertFalse(new PipelineConfig(props).toString().contains("s3cret-pw"), "config dumps hide the password");
+        final String dump = new PipelineConfig(props).values().toString();
+        assertTrue(dump.contains(RegistryConfig.USER_INFO + "=[hidden]") && !dump.contains("s3cret-pw"), dump);
     }
 
     @Test
@@ -207,6 +209,58 @@ class SchemaRegistryIT {
             }
             assertEquals(Set.of(0L, 1L), seqs);
             assertEquals(0, app.metrics().deadLetters());
+        }
+    }
+
+    /**
+     * Basic auth and TLS with the Confluent client's keys, against the real registry behind an authenticating https
+     * proxy (how registries are often deployed; Apicurio 2.6 itself authenticates only through an OIDC server). The
+     * proxy is the JDK's HttpsServer with a certificate made here by keytool.
+     */
+    @Test
+    void basicAuthAndTlsUseTheClientKeysAndNeverShowTheSecret() throws Exception {
+        final Path keystore = WORK.resolve("proxy-" + System.nanoTime() + ".p12");
+        final Path truststore = WORK.resolve("trust-" + System.nanoTime() + ".p12");
+        final Path cert = WORK.resolve("proxy-" + System.nanoTime() + ".crt");
+        final String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(List.of(keytool, "-genkeypair", "-alias", "proxy", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+            "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12", "-keystore",
+            keystore.toString(), "-storepass", "changeit"), 60);
+        run(List.of(keytool, "-exportcert", "-rfc", "-alias", "proxy", "-keystore", keystore.toString(), "-storepass",
+            "changeit", "-file", cert.toString()), 60);
+        run(List.of(keytool, "-importcert", "-noprompt", "-alias", "proxy", "-file", cert.toString(), "-storetype",
+            "PKCS12", "-keystore", truststore.toString(), "-storepass", "trustpass"), 60);
+        try (AuthenticatingProxy proxy = AuthenticatingProxy.start(keystore, "changeit", registry.port(),
+            "alice:s3cret-pw")) {
+            final String url = "https://127.0.0.1:" + proxy.port() + "/apis/ccompat/v7";
+            final Map<String, String> tls = Map.of(RegistryConfig.URL, url,
+                RegistryConfig.TRUSTSTORE_LOCATION, truststore.toString(),
+                RegistryConfig.TRUSTSTORE_PASSWORD, "trustpass", RegistryConfig.RETRY_MAX, "300");
+            final Map<String, String> ok = new HashMap<>(tls);
+            ok.put(RegistryConfig.USER_INFO, "alice:s3cret-pw");
+            final FrameDropped value = FrameDropped.newBuilder().setCameraId("tls").setSegmentSequence(3)
+                .setFrameIndex(1).setFrameTimestamp(java.time.Instant.ofEpochSecond(1_700_000_000L))
+                .setReason("test").build();
+            final byte[] bytes = WireFormat.of(ok).serializer(FrameDropped.class).serialize("tls-dropped", value);
+            assertEquals(0, bytes[0]);
+            // a fresh client (nothing cached) fetches the writer schema by id through TLS and basic auth
+            assertEquals(value, WireFormat.of(ok).deserializer(FrameDropped.class).deserialize("tls-dropped", bytes));
+            assertTrue(proxy.authorized() >= 2, "requests went through the proxy");
+
+            final Map<String, String> wrong = new HashMap<>(tls);
+            wrong.put(RegistryConfig.USER_INFO, "alice:not-the-pw");
+            final SchemaRegistryException denied = assertThrows(SchemaRegistryException.class,
+                () -> WireFormat.of(wrong).prepare("tls-dropped-2", FrameDropped.class));
+            assertEquals(401, denied.status());
+            assertTrue(denied.getMessage().contains(RegistryConfig.USER_INFO), denied.getMessage());
+            assertFalse(denied.getMessage().contains("not-the-pw"), denied.getMessage());
+
+            final Map<String, String> untrusted = new HashMap<>(ok);
+            untrusted.remove(RegistryConfig.TRUSTSTORE_LOCATION);
+            untrusted.remove(RegistryConfig.TRUSTSTORE_PASSWORD);
+            final RuntimeException noTrust = assertThrows(RuntimeException.class,
+                () -> WireFormat.of(untrusted).prepare("tls-dropped-3", FrameDropped.class));
+            assertFalse(noTrust.getMessage().contains("s3cret-pw"), noTrust.getMessage());
         }
     }
 
