@@ -42,8 +42,9 @@ public final class ConsumeDetections {
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
             new StringDeserializer(), wire.deserializer(FrameDetections.class))) {
-            final long[] last = {System.currentTimeMillis()};
-            // the idle clock starts again once partitions are assigned: joining the group takes seconds
+            final long start = System.currentTimeMillis();
+            final long[] last = {Long.MAX_VALUE / 2};
+            // the idle clock starts once partitions are assigned: joining a group can take seconds
             consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
@@ -54,7 +55,8 @@ public final class ConsumeDetections {
                     last[0] = System.currentTimeMillis();
                 }
             });
-            while (System.currentTimeMillis() - last[0] < idleMs && (max <= 0 || count < max)) {
+            while (System.currentTimeMillis() - Math.min(last[0], start + 60_000) < idleMs
+                && (max <= 0 || count < max)) {
                 for (final ConsumerRecord<String, FrameDetections> r : consumer.poll(Duration.ofMillis(500))) {
                     final FrameDetections d = r.value();
                     System.out.printf("%s segment=%d frame=%d time=%s engine=%s detections=%d%n", d.getCameraId(),

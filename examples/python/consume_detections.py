@@ -33,10 +33,11 @@ def main():
     consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": args.group,
                          "isolation.level": "read_committed", "auto.offset.reset": "earliest",
                          "enable.auto.commit": False})
-    count, last = 0, [time.monotonic()]
+    # the idle clock starts once partitions are assigned (joining a group can take seconds), at most after 60 s
+    count, last = 0, [time.monotonic() + 60]
 
     def assigned(_consumer, _partitions):
-        last[0] = time.monotonic()  # the idle clock starts again once partitions are assigned
+        last[0] = min(last[0], time.monotonic())
 
     consumer.subscribe([args.topic], on_assign=assigned)
     try:

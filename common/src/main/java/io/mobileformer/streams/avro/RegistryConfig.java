@@ -86,10 +86,10 @@ public final class RegistryConfig extends AbstractConfig {
             "First pause before retrying a registry request that failed for a transient reason (no connection, "
                 + "timeout, 5xx, 429); doubled after each try, up to 2 s.")
         .define(RETRY_MAX, Type.LONG, 5_000L, atLeast(0), Importance.LOW,
-            "How long one lookup keeps retrying before it gives up. Kept below Kafka Streams' exactly-once "
-                + "transaction timeout (10 s): a record whose writer schema cannot be fetched then fails its task, "
-                + "the transaction aborts and the record is read again from the committed offset; it is never "
-                + "dead-lettered for a registry outage.");
+            "How long one registry request keeps retrying before it reports the registry unavailable. A frames "
+                + "record whose writer schema cannot be fetched is never dead-lettered: the pipeline keeps asking, "
+                + "up to 4 minutes (below max.poll.interval.ms), then replaces the stream thread and reads the record "
+                + "again from the committed offset.");
 
     public RegistryConfig(final Map<?, ?> props) {
         super(CONFIG, props, false);

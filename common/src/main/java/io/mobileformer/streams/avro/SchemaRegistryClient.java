@@ -143,9 +143,35 @@ public final class SchemaRegistryClient implements AutoCloseable {
         return s;
     }
 
-    /** Sets the compatibility rule of {@code subject} (BACKWARD, FULL, ...). */
+    /**
+     * Sets the compatibility rule of {@code subject} (BACKWARD, FULL, ...) unless it already has it. Asking first
+     * matters: Apicurio answers 409 to a PUT for a subject that already has a rule, and a PUT that timed out may have
+     * been applied.
+     */
     public void setCompatibility(final String subject, final String level) {
-        call("PUT", "/config/" + enc(subject), JSON.createObjectNode().put("compatibility", level));
+        if (level.equals(subjectCompatibility(subject))) {
+            return;
+        }
+        try {
+            call("PUT", "/config/" + enc(subject), JSON.createObjectNode().put("compatibility", level));
+        } catch (final SchemaRegistryException e) {
+            if (e.status() != 409 || !level.equals(subjectCompatibility(subject))) {
+                throw e;
+            }
+        }
+    }
+
+    /** The subject's own compatibility rule, or null when it has none (the registry's default applies). */
+    public String subjectCompatibility(final String subject) {
+        try {
+            final String level = call("GET", "/config/" + enc(subject), null).path("compatibilityLevel").asText("");
+            return level.isEmpty() ? null : level;
+        } catch (final SchemaRegistryException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     /** The subject's compatibility rule, or the registry's default when the subject has none of its own. */
@@ -230,7 +256,8 @@ public final class SchemaRegistryClient implements AutoCloseable {
         }
         final String hint = switch (r.statusCode()) {
             case 401, 403 -> " (check basic.auth.credentials.source and basic.auth.user.info)";
-            case 409 -> " (the subject's compatibility rule refuses this schema: give new fields defaults)";
+            case 409 -> "POST".equals(method)
+                ? " (the subject's compatibility rule refuses this schema: give new fields defaults)" : "";
             default -> "";
         };
         return new SchemaRegistryException(r.statusCode(), code, "schema registry refused " + method + " "

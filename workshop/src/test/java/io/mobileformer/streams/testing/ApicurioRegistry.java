@@ -100,8 +100,36 @@ public final class ApicurioRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Freezes the process (SIGSTOP): the port still accepts connections, but every request times out, like a registry
+     * that hangs or sits behind a broken network path. Unlike {@link #stop}, nothing is forgotten.
+     */
+    public void freeze() {
+        signal("-STOP");
+    }
+
+    /** Lets a frozen registry run again (SIGCONT), with every schema and id it had. */
+    public void thaw() {
+        signal("-CONT");
+    }
+
+    private void signal(final String sig) {
+        try {
+            final Process kill = new ProcessBuilder("kill", sig, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill " + sig + " " + process.pid() + " failed");
+            }
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
+        thawQuietly();
         stop();
     }
 
@@ -111,6 +139,18 @@ public final class ApicurioRegistry implements AutoCloseable {
             return s.getLocalPort();
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void thawQuietly() {
+        if (process != null && process.isAlive()) {
+            try {
+                new ProcessBuilder("kill", "-CONT", Long.toString(process.pid())).start().waitFor();
+            } catch (final IOException e) {
+                // stop() below destroys it anyway
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -158,7 +158,7 @@ class SchemaRegistryIT {
     }
 
     @Test
-    void registryDownWhileRunningDelaysARecordButNeverLosesOrMisframesIt() throws Exception {
+    void registryHangingWhileRunningDelaysARecordButNeverLosesOrMisframesIt() throws Exception {
         final EmbeddedKafka kafka = SharedKafka.get();
         final String in = "outage-frames";
         final String out = "outage-detections";
@@ -170,13 +170,12 @@ class SchemaRegistryIT {
                  "input.topic", in, "output.topic", out, "dlq.topic", dlq, "dropped.topic", "outage-dropped",
                  "model.path", "models/tiny-centernet.onnx", "engine", "cpu", "num.stream.threads", "1",
                  "state.dir", "target/tmp/streams-registry-outage-it", RegistryConfig.URL, own.url(),
-                 RegistryConfig.RETRY_MAX, "2000"))) {
+                 RegistryConfig.RETRY_MAX, "2000", RegistryConfig.REQUEST_TIMEOUT, "2000"))) {
             assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "pipeline running");
-            // a camera registers its schema (an id the detector has not seen yet), then the registry goes away
+            // a camera registers its schema (an id the detector has not seen yet), then the registry hangs
             final WireFormat camera = WireFormat.of(Map.of(RegistryConfig.URL, own.url()));
             camera.prepare(in, FrameEnvelope.class);
-            final int envelopeId = camera.schemaId(in, FrameEnvelope.class);
-            own.stop();
+            own.freeze();
             final byte[] jpeg = TestMedia.jpeg(160, 96);
             final List<byte[][]> records = new ArrayList<>();
             for (int seq = 0; seq < 2; seq++) {
@@ -191,13 +190,8 @@ class SchemaRegistryIT {
             assertEquals(0, during.size(), "no detection without the writer schema");
             assertEquals(0, app.metrics().deadLetters(), "a registry outage is not a dead letter");
 
-            // back (in-memory storage: the same schemas registered again in the same order get the same ids)
-            own.restart();
-            final WireFormat again = WireFormat.of(Map.of(RegistryConfig.URL, own.url()));
-            again.prepare(out, FrameDetections.class);
-            again.prepare("outage-dropped", FrameDropped.class);
-            again.prepare(in, FrameEnvelope.class);
-            assertEquals(envelopeId, again.schemaId(in, FrameEnvelope.class), "same id after the restart");
+            // back: the waiting record is read, analysed and published once
+            own.thaw();
             final List<ConsumerRecord<byte[], byte[]>> after = Topics.readCommitted(kafka.bootstrapServers(), out,
                 l -> l.size() >= 2, Duration.ofSeconds(120), Duration.ofSeconds(3));
             assertEquals(2, after.size(), "each record exactly once after the registry came back");
