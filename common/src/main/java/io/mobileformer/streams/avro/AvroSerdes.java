@@ -38,4 +38,12 @@ public final class AvroSerdes {
     public static Serde<FrameDropped> frameDropped() {
         return WireFormat.singleObject().serde(FrameDropped.class);
     }
+
+    public static Serde<FrameTracks> frameTracks() {
+        return WireFormat.singleObject().serde(FrameTracks.class);
+    }
+
+    public static Serde<TrackEvent> trackEvent() {
+        return WireFormat.singleObject().serde(TrackEvent.class);
+    }
 }

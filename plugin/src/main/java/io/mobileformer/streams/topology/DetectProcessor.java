@@ -47,10 +47,14 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
     private final Deserializer<FrameEnvelope> envelopes;
     private ProcessorContext<byte[], PipelineOutput> context;
     private FrameDecoder decoder;
+    private final boolean analytics;
     private long detectWait;
 
+    /** @param analytics whether detections also go to the analytics processor */
     DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Deserializer<FrameEnvelope> envelopes,
-                    final Batcher batcher, final ModelRef model, final PipelineMetrics metrics) {
+                    final Batcher batcher, final ModelRef model, final PipelineMetrics metrics,
+                    final boolean analytics) {
+        this.analytics = analytics;
         this.decoderFactory = decoderFactory;
         this.envelopes = envelopes;
         this.batcher = batcher;
@@ -113,6 +117,9 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
                 metrics.frameTimings(fd.getTimings().getDecodeMs(), fd.getTimings().getQueueMs(),
                     Duration.between(fd.getFrameTimestamp(), Instant.now()).toNanos());
                 context.forward(d.record(), DetectionTopology.DETECTIONS_SINK);
+                if (analytics) {
+                    context.forward(d.record(), DetectionTopology.ANALYTICS);
+                }
             } else if (o instanceof PipelineOutput.Dropped d) {
                 metrics.dropped();
                 context.forward(d.record(), DetectionTopology.DROPPED_SINK);

@@ -4,6 +4,8 @@ import io.mobileformer.engine.Engine;
 import io.mobileformer.engine.EngineException;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.FrameTracks;
+import io.mobileformer.streams.avro.TrackEvent;
 import io.mobileformer.streams.avro.RegistryConfig;
 import io.mobileformer.streams.avro.RegistryUnavailableException;
 import io.mobileformer.streams.avro.SchemaRegistryException;
@@ -137,6 +139,11 @@ public final class DetectionApp implements AutoCloseable {
         try {
             wire.prepare(t.output(), FrameDetections.class);
             wire.prepare(t.dropped(), FrameDropped.class);
+            final PipelineConfig.Analytics analytics = cfg.analytics();
+            if (analytics.enabled()) {
+                wire.prepare(analytics.tracksTopic(), FrameTracks.class);
+                wire.prepare(analytics.eventsTopic(), TrackEvent.class);
+            }
         } catch (final RegistryUnavailableException | SchemaRegistryException e) {
             throw new IOException("cannot start with the schema registry at " + wire.registryClient().urls() + ": "
                 + e.getMessage() + ". Start or fix the registry, or unset " + RegistryConfig.URL
@@ -182,6 +189,11 @@ public final class DetectionApp implements AutoCloseable {
         topics.add(new NewTopic(t.output(), parts, rf));
         topics.add(new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)));
         topics.add(new NewTopic(t.dropped(), parts, rf));
+        final PipelineConfig.Analytics analytics = cfg.analytics();
+        if (analytics.enabled()) {
+            topics.add(new NewTopic(analytics.tracksTopic(), parts, rf));
+            topics.add(new NewTopic(analytics.eventsTopic(), parts, rf));
+        }
         try (Admin a = Admin.create(admin)) {
             for (final var e : a.createTopics(topics).values().entrySet()) {
                 try {

@@ -3,6 +3,7 @@ package io.mobileformer.streams.cli;
 import io.mobileformer.streams.ingest.IngestCommand;
 import io.mobileformer.streams.topology.PipelineConfig;
 import io.mobileformer.streams.topology.RunCommand;
+import io.mobileformer.streams.view.ViewCommand;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -30,7 +31,7 @@ import java.util.concurrent.Callable;
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run ./mfs <command> --help for a command's options; the Kafka and pipeline settings of run are "
         + "documented by ./mfs config-docs."},
-    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, Main.Bench.class, ModelCommand.class,
+    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, ViewCommand.class, Main.Bench.class, ModelCommand.class,
         EvalCommand.class, GpuCheckCommand.class, Main.ConfigDocs.class, HelpCommand.class})
 public final class Main implements Runnable {
     /** The model of the demo and the pipeline benchmark when none is named, as help text. */
@@ -46,14 +47,15 @@ public final class Main implements Runnable {
 
     /** {@code ./mfs bench <what>}. */
     @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks, each printing its ratios.",
-        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class})
+        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class,
+            BenchViewCommand.class})
     static final class Bench implements Runnable {
         @Spec
         private CommandSpec spec;
 
         @Override
         public void run() {
-            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode or engines");
+            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode, engines or view");
         }
     }
 
