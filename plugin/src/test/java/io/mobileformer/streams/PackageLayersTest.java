@@ -39,7 +39,8 @@ class PackageLayersTest {
         "graph", Set.of("engine"),
         "plan", Set.of("engine", "graph", "kernel"),
         "ops", Set.of("engine", "graph", "kernel", "plan"),
-        "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"));
+        "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"),
+        "conformance", Set.of("engine", "graph", "kernel", "ops"));
 
     private static List<String> violations(final Path root, final String prefix, final Map<String, Set<String>> rules)
         throws IOException {

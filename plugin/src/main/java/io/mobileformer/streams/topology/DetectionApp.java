@@ -5,7 +5,9 @@ import io.mobileformer.engine.EngineException;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.inference.Detector;
+import io.mobileformer.streams.inference.EngineCalibration;
 import io.mobileformer.streams.inference.EngineFactory;
+import io.mobileformer.streams.inference.FailoverEngine;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.model.ModelContract;
 import org.apache.kafka.clients.admin.Admin;
@@ -42,14 +44,23 @@ public final class DetectionApp implements AutoCloseable {
     private final Batcher batcher;
     private final KafkaStreams streams;
     private final PipelineMetrics metrics;
+    private final EngineChoice engineChoice;
+
+    /**
+     * Which engine is primary and, under {@code engine=auto}, what each measured at start (fastest first; empty for a
+     * pinned engine).
+     */
+    public record EngineChoice(String primary, List<EngineCalibration.Measurement> calibration) {
+    }
 
     private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
-                         final KafkaStreams streams, final PipelineMetrics metrics) {
+                         final KafkaStreams streams, final PipelineMetrics metrics, final EngineChoice engineChoice) {
         this.config = config;
         this.contract = contract;
         this.batcher = batcher;
         this.streams = streams;
         this.metrics = metrics;
+        this.engineChoice = engineChoice;
     }
 
     /** Starts with the engine the configuration names. */
@@ -77,6 +88,8 @@ public final class DetectionApp implements AutoCloseable {
         final ModelContract contract = ModelContract.load(cfg.modelPath());
         LOG.info("model {}", contract);
         Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
+        final EngineChoice choice = new EngineChoice(engine.name(),
+            engine instanceof FailoverEngine f ? f.calibration() : List.of());
         if (engineWrapper != null) {
             engine = engineWrapper.apply(engine);
         }
@@ -93,7 +106,7 @@ public final class DetectionApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new DetectionApp(cfg, contract, batcher, streams, metrics);
+        return new DetectionApp(cfg, contract, batcher, streams, metrics, choice);
     }
 
     static Properties streamsProperties(final ConfigLoader.Settings settings) {
@@ -175,6 +188,11 @@ public final class DetectionApp implements AutoCloseable {
 
     public PipelineMetrics metrics() {
         return metrics;
+    }
+
+    /** The engine chosen at start and the figures it was chosen by. */
+    public EngineChoice engineChoice() {
+        return engineChoice;
     }
 
     public ModelContract contract() {
