@@ -16,13 +16,18 @@ import java.util.function.LongSupplier;
  * <p>The engines take turns, one batch each per round (the order flips every round), so a load spike from other
  * processes hits all of them; each engine's first batch is untimed (it builds the plan for that batch size, and
  * ONNX Runtime allocates its arena). Rounds stop at the time budget or after {@link #MAX_ROUNDS}, whichever comes
- * first. An engine's figure is its <em>fastest</em> batch: on a busy machine the slowest batches measure the
+ * first, but never before {@link #MIN_ROUNDS}. An engine's figure is its <em>fastest</em> batch: on a busy machine the slowest batches measure the
  * neighbours, and the Java engine's first batches measure the JIT compiler; the best batch is what the engine does
  * once warm, which is what it will do for the rest of the run.
  */
 public final class EngineCalibration {
     /** Enough rounds that the fastest of them is a warm batch; a tiny model stops here long before the budget. */
     static final int MAX_ROUNDS = 24;
+    /**
+     * Timed rounds run even past the budget: on a busy machine the untimed first batches alone can take it all, and
+     * a choice needs figures.
+     */
+    static final int MIN_ROUNDS = 2;
 
     /** One engine's calibration figure: images per second of its fastest batch, or why it could not run. */
     public record Measurement(String engine, double imagesPerSecond, int batches, String failure) {
@@ -56,30 +61,39 @@ public final class EngineCalibration {
         return idx;
     }
 
-    /**
-     * Measures every engine on {@code batch} for about {@code budgetNanos} in all.
-     *
-     * @param clock nanoseconds, monotonic ({@code System::nanoTime} outside tests)
-     */
+    /** Like {@link #measure(List, Tensor, long, LongSupplier, LongSupplier)} with one clock for both. */
     public static List<Measurement> measure(final List<Engine> engines, final Tensor batch, final long budgetNanos,
                                             final LongSupplier clock) {
+        return measure(engines, batch, budgetNanos, clock, clock);
+    }
+
+    /**
+     * Measures every engine on {@code batch} for about {@code budgetNanos} of wall time in all.
+     *
+     * @param wallClock nanoseconds, monotonic: bounds the calibration ({@code System::nanoTime} outside tests)
+     * @param costClock nanoseconds that time each batch: this thread's CPU time when the engines compute on the
+     *                  calling thread (one intra-op thread), so that other processes on a shared machine do not
+     *                  decide the choice; the wall clock otherwise
+     */
+    public static List<Measurement> measure(final List<Engine> engines, final Tensor batch, final long budgetNanos,
+                                            final LongSupplier wallClock, final LongSupplier costClock) {
         final int n = engines.size();
         final long[] best = new long[n];
         final int[] count = new int[n];
         final String[] failure = new String[n];
         java.util.Arrays.fill(best, Long.MAX_VALUE);
-        final long end = clock.getAsLong() + budgetNanos;
+        final long end = wallClock.getAsLong() + budgetNanos;
         for (int i = 0; i < n; i++) {
-            failure[i] = runOnce(engines.get(i), batch, clock, null);
+            failure[i] = runOnce(engines.get(i), batch, costClock, null);
         }
-        for (int round = 0; round < MAX_ROUNDS && clock.getAsLong() < end; round++) {
+        for (int round = 0; round < MAX_ROUNDS && (round < MIN_ROUNDS || wallClock.getAsLong() < end); round++) {
             for (int k = 0; k < n; k++) {
                 final int i = round % 2 == 0 ? k : n - 1 - k;
                 if (failure[i] != null) {
                     continue;
                 }
                 final long[] took = new long[1];
-                failure[i] = runOnce(engines.get(i), batch, clock, took);
+                failure[i] = runOnce(engines.get(i), batch, costClock, took);
                 if (failure[i] == null) {
                     best[i] = Math.min(best[i], Math.max(1, took[0]));
                     count[i]++;
@@ -89,9 +103,6 @@ public final class EngineCalibration {
         final List<Measurement> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             final String name = engines.get(i).name();
-            if (failure[i] == null && count[i] == 0) {
-                failure[i] = "no timed batch within the calibration budget";
-            }
             out.add(failure[i] != null ? new Measurement(name, 0, count[i], failure[i])
                 : new Measurement(name, batch.dim(0) * 1e9 / best[i], count[i], null));
         }

@@ -96,8 +96,15 @@ public final class EngineFactory {
         final int[] hw = inputSize(model);
         final Tensor batch = calibrationBatch(Math.max(1, s.batch()), hw[0], hw[1]);
         final long t0 = System.nanoTime();
+        // one intra-op thread and no GPU: every engine computes on this thread, so its CPU time is the engine's cost
+        // whatever else the machine runs (ONNX Runtime's pool of one thread is the caller; so is the Java engine's).
+        // A GPU works while this thread waits: then only the wall clock tells.
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final boolean cpuTime = s.threads() == 1 && mx.isCurrentThreadCpuTimeSupported()
+            && engines.stream().noneMatch(e -> e.name().equals(OrtEngine.CUDA_NAME));
         final List<EngineCalibration.Measurement> measured = EngineCalibration.measure(engines, batch,
-            s.calibrationMillis() * 1_000_000L, System::nanoTime);
+            s.calibrationMillis() * 1_000_000L, System::nanoTime,
+            cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime);
         final long tookMs = (System.nanoTime() - t0) / 1_000_000L;
         final List<Integer> order = EngineCalibration.order(measured);
         final List<Engine> ordered = new ArrayList<>();
@@ -113,8 +120,8 @@ public final class EngineFactory {
         if (ordered.isEmpty()) {
             throw new IllegalStateException("no engine could run " + model + ": " + measured);
         }
-        LOG.info("engine=auto chose {} for {} at batch {} by measurement in {} ms: {}", ordered.get(0).name(),
-            model.getFileName(), s.batch(), tookMs, ranked);
+        LOG.info("engine=auto chose {} for {} at batch {} by measurement ({}) in {} ms: {}", ordered.get(0).name(),
+            model.getFileName(), s.batch(), cpuTime ? "thread CPU time" : "wall time", tookMs, ranked);
         return new FailoverEngine(ordered, ranked);
     }
 

@@ -85,4 +85,16 @@ class EngineCalibrationTest {
         assertTrue(clock.get() < 2_000_000_000L + 100_000_000L + 400_000_000L, "ran " + clock.get() + " ns");
         assertTrue(got.get(0).batches() >= 2 && got.get(1).batches() >= 2);
     }
+
+    @Test
+    void twoTimedRoundsEvenWhenWarmUpTookTheWholeBudget() {
+        final AtomicLong clock = new AtomicLong();
+        final List<EngineCalibration.Measurement> got = EngineCalibration.measure(List.of(
+            fake("ort-cpu", clock, 3_000_000_000L, 60_000_000L, false),
+            fake("java", clock, 3_000_000_000L, 30_000_000L, false)), Tensor.zeros(1, 3, 4, 4), 2_000_000_000L,
+            clock::get);
+        assertEquals(List.of(1, 0), EngineCalibration.order(got));
+        assertEquals(2, got.get(0).batches());
+        assertEquals(2, got.get(1).batches());
+    }
 }
