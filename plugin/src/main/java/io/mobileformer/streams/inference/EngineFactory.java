@@ -102,9 +102,11 @@ public final class EngineFactory {
         final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         final boolean cpuTime = s.threads() == 1 && mx.isCurrentThreadCpuTimeSupported()
             && engines.stream().noneMatch(e -> e.name().equals(OrtEngine.CUDA_NAME));
+        // the budget in the same clock: on an idle machine the same 2 s; on a busy one the engines still get 2 s of
+        // computing, which the Java engine's JIT needs before its batches show its speed (MAX_ROUNDS still bounds it)
+        final java.util.function.LongSupplier clock = cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime;
         final List<EngineCalibration.Measurement> measured = EngineCalibration.measure(engines, batch,
-            s.calibrationMillis() * 1_000_000L, System::nanoTime,
-            cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime);
+            s.calibrationMillis() * 1_000_000L, clock, clock);
         final long tookMs = (System.nanoTime() - t0) / 1_000_000L;
         final List<Integer> order = EngineCalibration.order(measured);
         final List<Engine> ordered = new ArrayList<>();

@@ -93,8 +93,9 @@ public final class PipelineConfig extends AbstractConfig {
                 + "num.stream.threads (a Kafka Streams key) defaults to the number of cores + 1 here: stream threads "
                 + "mostly wait for the batcher, and one more than the cores keeps a batch ready.")
         .define(ENGINE_CALIBRATION_MS, Type.LONG, 2000L, between(0, 60_000), Importance.LOW,
-            "How long engine=auto may measure the engines at start, in all (also the Java engine's JIT warm-up). "
-                + "0 skips the measurement and keeps the order CUDA, CPU, Java.")
+            "How long engine=auto may measure the engines at start, in all (also the Java engine's JIT warm-up): "
+                + "CPU time of the measuring thread with engine.threads=1 and no GPU, else wall time. 0 skips the "
+                + "measurement and keeps the order CUDA, CPU, Java.")
         .define(CUDA_DEVICE, Type.INT, 0, atLeast(0), Importance.LOW, "CUDA device id.")
         .define(CUDA_MEMORY_LIMIT, Type.LONG, 0L, atLeast(0), Importance.LOW,
             "CUDA memory arena limit in bytes (0: no limit).")
