@@ -31,7 +31,8 @@ class PackageLayersTest {
         "decode", Set.of("model", "media"),
         "inference", Set.of("model", "engine"),
         "batch", Set.of("decode", "inference", "model", "engine"),
-        "publish", Set.of("avro", "batch", "decode", "model"));
+        "publish", Set.of("avro", "batch", "decode", "model"),
+        "analytics", Set.of("avro", "model", "publish"));
 
     /** The engine: kernels and the graph at the bottom, then planning, operators, optimizer passes. */
     private static final Map<String, Set<String>> ENGINE = Map.of(
@@ -41,6 +42,13 @@ class PackageLayersTest {
         "ops", Set.of("engine", "graph", "kernel", "plan"),
         "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"),
         "conformance", Set.of("engine", "graph", "kernel", "ops"));
+
+    /**
+     * The live view, a module above the plugin: it reads the plugin's records and configuration and decodes with its
+     * guarded decoder, and nothing below it may know it exists.
+     */
+    private static final Map<String, Set<String>> VIEW = Map.of(
+        "view", Set.of("avro", "decode", "media", "model", "topology"));
 
     private static List<String> violations(final Path root, final String prefix, final Map<String, Set<String>> rules)
         throws IOException {
@@ -69,6 +77,22 @@ class PackageLayersTest {
     void pluginPackagesFollowTheDataPath() throws IOException {
         final List<String> v = violations(Path.of("plugin/src/main/java/io/mobileformer/streams"),
             "io.mobileformer.streams.", PLUGIN);
+        assertTrue(v.isEmpty(), String.join("\n", v));
+    }
+
+    @Test
+    void theViewSitsAboveThePluginAndNothingImportsIt() throws IOException {
+        final List<String> v = violations(Path.of("view/src/main/java/io/mobileformer/streams"),
+            "io.mobileformer.streams.", VIEW);
+        for (final String module : List.of("engine", "common", "plugin", "ingest")) {
+            try (Stream<Path> files = Files.walk(Path.of(module, "src/main/java"))) {
+                for (final Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    if (Files.readString(f).contains("import io.mobileformer.streams.view.")) {
+                        v.add(f + " imports the view");
+                    }
+                }
+            }
+        }
         assertTrue(v.isEmpty(), String.join("\n", v));
     }
 

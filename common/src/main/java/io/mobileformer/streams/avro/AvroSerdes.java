@@ -42,6 +42,14 @@ public final class AvroSerdes {
         return serde(FrameDropped.getClassSchema(), FrameDropped.class);
     }
 
+    public static Serde<FrameTracks> frameTracks() {
+        return serde(FrameTracks.getClassSchema(), FrameTracks.class);
+    }
+
+    public static Serde<TrackEvent> trackEvent() {
+        return serde(TrackEvent.getClassSchema(), TrackEvent.class);
+    }
+
     private static <T extends SpecificRecord> Serde<T> serde(final org.apache.avro.Schema schema, final Class<T> type) {
         final BinaryMessageEncoder<T> encoder = new BinaryMessageEncoder<>(SpecificData.get(), schema);
         final BinaryMessageDecoder<T> decoder = new BinaryMessageDecoder<>(SpecificData.get(), schema);

@@ -3,6 +3,8 @@ package io.mobileformer.streams.publish;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.FrameTracks;
+import io.mobileformer.streams.avro.TrackEvent;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -10,14 +12,15 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What the detection processor forwards to its sinks, typed: {@link Detections} to the detections topic,
- * {@link Dropped} to the dropped topic, {@link DeadLetter} (the input bytes, unchanged) to the dead-letter topic. Each
+ * {@link Dropped} to the dropped topic, {@link DeadLetter} (the input bytes, unchanged) to the dead-letter topic, and
+ * with analytics on, {@link Tracks} to the tracks topic and {@link Event} to the events topic. Each
  * value knows its own encoding, so every sink uses the one {@link #serializer()} and nothing is cast.
  *
  * <p>Keys are bytes on every sink: the camera id in UTF-8 for records the pipeline makes (what a
  * {@code StringSerializer} writes), the input key unchanged for dead letters.
  */
 public sealed interface PipelineOutput permits PipelineOutput.Detections, PipelineOutput.Dropped,
-    PipelineOutput.DeadLetter {
+    PipelineOutput.DeadLetter, PipelineOutput.Tracks, PipelineOutput.Event {
 
     /** This value as it goes on the wire. */
     byte[] encode(String topic);
@@ -62,6 +65,36 @@ public sealed interface PipelineOutput permits PipelineOutput.Detections, Pipeli
         @Override
         public byte[] encode(final String topic) {
             return value;
+        }
+    }
+
+    /** A frame's detections with their track ids. */
+    record Tracks(FrameTracks value) implements PipelineOutput {
+        private static final Serializer<FrameTracks> SERIALIZER = AvroSerdes.frameTracks().serializer();
+
+        @Override
+        public byte[] encode(final String topic) {
+            return SERIALIZER.serialize(topic, value);
+        }
+
+        /** As a record keyed by camera, stamped with the frame's time. */
+        public Record<byte[], PipelineOutput> record() {
+            return new Record<>(key(value.getCameraId()), this, Math.max(0, value.getFrameTimestamp().toEpochMilli()));
+        }
+    }
+
+    /** A zone or line event of a track, or a zone's count over a window. */
+    record Event(TrackEvent value) implements PipelineOutput {
+        private static final Serializer<TrackEvent> SERIALIZER = AvroSerdes.trackEvent().serializer();
+
+        @Override
+        public byte[] encode(final String topic) {
+            return SERIALIZER.serialize(topic, value);
+        }
+
+        /** As a record keyed by camera, stamped with the event's time. */
+        public Record<byte[], PipelineOutput> record() {
+            return new Record<>(key(value.getCameraId()), this, Math.max(0, value.getEventTime().toEpochMilli()));
         }
     }
 

@@ -42,10 +42,13 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
     private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
     private ProcessorContext<byte[], PipelineOutput> context;
     private FrameDecoder decoder;
+    private final boolean analytics;
     private long detectWait;
 
+    /** @param analytics whether detections also go to the analytics processor */
     DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Batcher batcher, final ModelRef model,
-                    final PipelineMetrics metrics) {
+                    final PipelineMetrics metrics, final boolean analytics) {
+        this.analytics = analytics;
         this.decoderFactory = decoderFactory;
         this.batcher = batcher;
         this.records = new DetectionRecords(model);
@@ -105,6 +108,9 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
                 metrics.frameTimings(fd.getTimings().getDecodeMs(), fd.getTimings().getQueueMs(),
                     Duration.between(fd.getFrameTimestamp(), Instant.now()).toNanos());
                 context.forward(d.record(), DetectionTopology.DETECTIONS_SINK);
+                if (analytics) {
+                    context.forward(d.record(), DetectionTopology.ANALYTICS);
+                }
             } else if (o instanceof PipelineOutput.Dropped d) {
                 metrics.dropped();
                 context.forward(d.record(), DetectionTopology.DROPPED_SINK);

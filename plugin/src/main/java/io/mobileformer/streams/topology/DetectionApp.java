@@ -170,6 +170,11 @@ public final class DetectionApp implements AutoCloseable {
         topics.add(new NewTopic(t.output(), parts, rf));
         topics.add(new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)));
         topics.add(new NewTopic(t.dropped(), parts, rf));
+        final PipelineConfig.Analytics analytics = cfg.analytics();
+        if (analytics.enabled()) {
+            topics.add(new NewTopic(analytics.tracksTopic(), parts, rf));
+            topics.add(new NewTopic(analytics.eventsTopic(), parts, rf));
+        }
         try (Admin a = Admin.create(admin)) {
             for (final var e : a.createTopics(topics).values().entrySet()) {
                 try {

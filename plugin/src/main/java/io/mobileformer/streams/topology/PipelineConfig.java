@@ -1,5 +1,9 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.analytics.CameraAnalytics;
+import io.mobileformer.streams.analytics.TrackerSettings;
+import io.mobileformer.streams.analytics.ZoneMonitor;
+import io.mobileformer.streams.analytics.ZoneRules;
 import io.mobileformer.streams.batch.BatchSettings;
 import io.mobileformer.streams.config.ConfigFiles;
 import io.mobileformer.streams.decode.DecodeLimits;
@@ -12,9 +16,13 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
 import static org.apache.kafka.common.config.ConfigDef.Range.between;
@@ -60,6 +68,21 @@ public final class PipelineConfig extends AbstractConfig {
 
     public static final String SCORE_THRESHOLD = "detect.score-threshold";
     public static final String MAX_DETECTIONS = "detect.max-detections";
+
+    public static final String TRACKING_ENABLED = "tracking.enabled";
+    public static final String TRACKS_TOPIC = "tracks.topic";
+    public static final String EVENTS_TOPIC = "events.topic";
+    public static final String TRACKING_HIGH_SCORE = "tracking.high-score";
+    public static final String TRACKING_NEW_TRACK_SCORE = "tracking.new-track-score";
+    public static final String TRACKING_MATCH_IOU = "tracking.match-iou";
+    public static final String TRACKING_LOW_MATCH_IOU = "tracking.low-match-iou";
+    public static final String TRACKING_MIN_HITS = "tracking.min-hits";
+    public static final String TRACKING_MAX_LOST = "tracking.max-lost-frames";
+    public static final String TRACKING_CLASS_AWARE = "tracking.class-aware";
+    public static final String ZONES_UNITS = "zones.units";
+    public static final String ZONES_ANCHOR = "zones.anchor";
+    public static final String ZONES_WINDOW_MS = "zones.count-window-ms";
+    public static final String ZONES_LINE_MARGIN = "zones.line-margin-pixels";
 
     public static final String METRICS_PORT = MetricsSettings.PORT;
     public static final String METRICS_BIND = MetricsSettings.BIND;
@@ -127,15 +150,73 @@ public final class PipelineConfig extends AbstractConfig {
         .define(SAMPLE_FPS, Type.DOUBLE, 5.0, atLeast(0.001), Importance.LOW, "Target rate for sample.mode=fps.")
         .define(SCORE_THRESHOLD, Type.DOUBLE, 0.3, between(0.0, 1.0), Importance.MEDIUM,
             "Detections scoring below this are not published.")
-        .define(MAX_DETECTIONS, Type.INT, 100, between(1, 10_000), Importance.LOW, "Most detections per frame."));
+        .define(MAX_DETECTIONS, Type.INT, 100, between(1, 10_000), Importance.LOW, "Most detections per frame.")
+        .define(TRACKING_ENABLED, Type.BOOLEAN, false, Importance.HIGH,
+            "Track objects per camera and watch zone.* and line.* rules: FrameTracks on tracks.topic, TrackEvent on "
+                + "events.topic. The tracker and zone state live in a changelogged store and commit with the outputs "
+                + "(exactly-once across crashes). Frames must be keyed by camera id.")
+        .define(TRACKS_TOPIC, Type.STRING, "tracks", Importance.MEDIUM,
+            "Topic of FrameTracks records (tracking.enabled): one per FrameDetections, its detections with track ids.")
+        .define(EVENTS_TOPIC, Type.STRING, "events", Importance.MEDIUM,
+            "Topic of TrackEvent records (tracking.enabled): zone enter/exit with dwell, line crossings with "
+                + "direction, per-zone counts over zones.count-window-ms.")
+        .define(TRACKING_HIGH_SCORE, Type.DOUBLE, 0.5, between(0.0, 1.0), Importance.LOW,
+            "Detections scoring at least this are matched first, to every track; weaker ones (down to "
+                + "detect.score-threshold, so lower that to use them) only keep tracked objects alive (ByteTrack).")
+        .define(TRACKING_NEW_TRACK_SCORE, Type.DOUBLE, 0.6, between(0.0, 1.0), Importance.LOW,
+            "An unmatched detection must score at least this to start a track.")
+        .define(TRACKING_MATCH_IOU, Type.DOUBLE, 0.2, between(0.01, 1.0), Importance.LOW,
+            "Least IoU between a track's predicted box and a strong detection to match them. Low, because the motion "
+                + "model already predicts where the object went.")
+        .define(TRACKING_LOW_MATCH_IOU, Type.DOUBLE, 0.5, between(0.01, 1.0), Importance.LOW,
+            "Least IoU for a weak detection to keep a track alive: stricter, weak detections are more often false.")
+        .define(TRACKING_MIN_HITS, Type.INT, 2, between(1, 100), Importance.LOW,
+            "Consecutive frames a new object must be detected before it gets a track id (on a camera's first frame, "
+                + "at once). 2 keeps one-frame false detections from consuming ids and causing events.")
+        .define(TRACKING_MAX_LOST, Type.INT, 30, between(0, 100_000), Importance.LOW,
+            "Frames a track survives unseen before it ends (its id is kept if it is found again before): ByteTrack's "
+                + "buffer of 30 frames, 1 s at 30 fps. An ended track leaves its zones (ZONE_EXIT at its last sighting).")
+        .define(TRACKING_CLASS_AWARE, Type.BOOLEAN, true, Importance.LOW,
+            "Match detections only to tracks of their own class.")
+        .define(ZONES_UNITS, Type.STRING, "normalized", ValidString.in("normalized", "pixels"), Importance.MEDIUM,
+            "Units of zone.<camera>.<name> polygons (x,y x,y x,y ...) and line.<camera>.<name> segments (x,y x,y): "
+                + "fractions of the frame (0-1, independent of resolution) or source pixels.")
+        .define(ZONES_ANCHOR, Type.STRING, "bottom-center", ValidString.in("bottom-center", "center"),
+            Importance.MEDIUM, "The point of a track's box that zones contain and lines are crossed by: the bottom "
+                + "centre is where a person or vehicle touches the ground, so zones drawn on the floor work.")
+        .define(ZONES_WINDOW_MS, Type.LONG, 60_000L, between(1, 86_400_000L), Importance.LOW,
+            "Tumbling window of the per-zone counts (ZONE_COUNT events), in frame time.")
+        .define(ZONES_LINE_MARGIN, Type.DOUBLE, 2.0, between(0.0, 1000.0), Importance.LOW,
+            "A track's side of a line changes only once its anchor is this many pixels past the line, so a box "
+                + "jittering on the line does not count as crossings back and forth."));
 
     /** Where the pipeline's records come from and go to, and whether and how missing topics are created. */
     public record Topics(String input, String output, String deadLetters, String dropped, boolean create,
                          int partitions, short replicationFactor) {
     }
 
+    /** What the analytics stage does: whether it runs, where it writes, and how it tracks and counts. */
+    public record Analytics(boolean enabled, String tracksTopic, String eventsTopic,
+                            CameraAnalytics.Settings settings) {
+    }
+
+    private final ZoneRules zoneRules;
+
+    /**
+     * @param props this class's keys, plus {@code zone.<camera>.<name>} and {@code line.<camera>.<name>} rules
+     * @throws ConfigException naming every bad key
+     */
     public PipelineConfig(final Map<?, ?> props) {
         super(CONFIG, props, false);
+        final List<String> problems = new ArrayList<>();
+        final Map<String, Object> rules = new TreeMap<>();
+        props.forEach((k, v) -> rules.put(String.valueOf(k), v));
+        this.zoneRules = ZoneRules.parse(rules, ZoneRules.Units.parse(getString(ZONES_UNITS)), problems);
+        if (!getBoolean(TRACKING_ENABLED) && rules.keySet().stream().anyMatch(ZoneRules::isRuleKey)) {
+            problems.add("zone and line rules are set but " + TRACKING_ENABLED + "=false: set it to true, or remove "
+                + "them");
+        }
+        ConfigFiles.failOn(problems);
     }
 
     /** Every setting at its default: the one place defaults live is {@link #CONFIG}. */
@@ -176,6 +257,17 @@ public final class PipelineConfig extends AbstractConfig {
 
     public int maxDetections() {
         return getInt(MAX_DETECTIONS);
+    }
+
+    public Analytics analytics() {
+        final TrackerSettings tracker = new TrackerSettings(getDouble(TRACKING_HIGH_SCORE),
+            getDouble(TRACKING_NEW_TRACK_SCORE), getDouble(TRACKING_MATCH_IOU), getDouble(TRACKING_LOW_MATCH_IOU),
+            getInt(TRACKING_MIN_HITS), getInt(TRACKING_MAX_LOST), getBoolean(TRACKING_CLASS_AWARE));
+        final ZoneMonitor.Settings zones = new ZoneMonitor.Settings(ZoneRules.Units.parse(getString(ZONES_UNITS)),
+            ZoneMonitor.Anchor.parse(getString(ZONES_ANCHOR)), getLong(ZONES_WINDOW_MS) * 1000,
+            getDouble(ZONES_LINE_MARGIN));
+        return new Analytics(getBoolean(TRACKING_ENABLED), getString(TRACKS_TOPIC), getString(EVENTS_TOPIC),
+            new CameraAnalytics.Settings(tracker, zones, zoneRules));
     }
 
     /** Where /metrics and the health probes are served (README: Metrics and health). */

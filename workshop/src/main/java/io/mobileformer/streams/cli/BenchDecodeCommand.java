@@ -244,13 +244,18 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         return (Double.parseDouble(m.group(1)) + Double.parseDouble(m.group(2))) * 1000;
     }
 
+    /** The model's CPU cost per frame: ONNX Runtime CPU, one intra-op thread, batches of 8, best of repeat. */
+    static double modelMsPerFrame(final Path model, final ModelContract c, final int repeat,
+                                  final ThreadMXBean cpu) throws Exception {
+        return modelMsPerFrame(model, "cpu", c, repeat, cpu, new String[1]);
+    }
+
     /**
      * The model's CPU cost per frame on {@code which} engine (auto: the one engine=auto measures fastest), one intra-op
      * thread (it runs on this thread, so this thread's CPU time is the engine's), batches of 8, best of repeat.
      */
-    private static double modelMsPerFrame(final Path model, final String which, final ModelContract c,
-                                          final int repeat, final ThreadMXBean cpu, final String[] name)
-        throws Exception {
+    static double modelMsPerFrame(final Path model, final String which, final ModelContract c, final int repeat,
+                                  final ThreadMXBean cpu, final String[] name) throws Exception {
         final int batch = 8;
         final float[] data = new float[batch * 3 * c.inputHeight() * c.inputWidth()];
         final Random random = new Random(1);

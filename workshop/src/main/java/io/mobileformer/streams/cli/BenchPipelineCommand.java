@@ -91,6 +91,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--commit-ms", defaultValue = "100",
         description = "Kafka Streams commit.interval.ms.")
     private int commitMs;
+    @Option(names = "--tracking",
+        description = "Run the analytics stage too (tracking, a zone and a counting line, as in the demo) and print "
+            + "its share of the per-frame time (analytics_share).")
+    private boolean tracking;
     @Spec
     private CommandSpec spec;
 
@@ -113,7 +117,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             kafka.createTopics(Math.max(4, 2 * streamThreads), "bench-frames");
-            final Map<String, String> props = Map.ofEntries(
+            final Map<String, String> props = new java.util.HashMap<>(Map.ofEntries(
                 Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-bench"),
                 Map.entry(PipelineConfig.INPUT_TOPIC, "bench-frames"),
@@ -127,7 +131,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
                 Map.entry(PipelineConfig.BATCH_MAX_DELAY_MS, Integer.toString(delayMs)),
                 Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(commitMs)),
-                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-bench-state").toString()));
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-bench-state").toString())));
+            if (tracking) {
+                props.putAll(DemoTracking.settings());
+                props.put(PipelineConfig.TRACKS_TOPIC, "bench-tracks");
+                props.put(PipelineConfig.EVENTS_TOPIC, "bench-events");
+            }
             final Duration timeout = Duration.ofSeconds(Math.max(120, seconds * 4L));
 
             // 0. a fast start: one record is waiting, as a restarted ./mfs run finds it; from the start call (model
@@ -180,6 +189,18 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
                     .forEach(e -> cpu.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e9)));
                 out.println(cpu);
+                if (tracking) {
+                    // CPU, not wall time: on a busy machine wall time mostly measures waiting for a core. The
+                    // analytics run on the stream threads, inside the detection processor's time.
+                    final long cpuAll = cpu1.entrySet().stream().mapToLong(e -> e.getValue()
+                        - cpu0.getOrDefault(e.getKey(), 0L)).sum();
+                    final double an = app.metrics().analyticsCpuSeconds();
+                    final long n = Math.max(1, app.metrics().frames());
+                    out.printf("analytics (tracking + zones) cpu %.3f s (wall %.3f s) of %.1f cpu s for %d frames: "
+                            + "analytics_cpu_ms_per_frame=%.3f pipeline_cpu_ms_per_frame=%.1f analytics_share=%.4f%n",
+                        an, app.metrics().analyticsSeconds(), cpuAll / 1e9, n, 1e3 * an / n, cpuAll / 1e6 / n,
+                        an / (cpuAll / 1e9));
+                }
 
                 // 3. paced at 70 % of the saturated rate, for latency
                 final int pacedRecords = (int) Math.max(8, 0.7 * e2e * seconds / 3.0 / segment);
