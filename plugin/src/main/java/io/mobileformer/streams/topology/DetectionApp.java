@@ -13,6 +13,7 @@ import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.inference.Detector;
+import io.mobileformer.streams.inference.EngineCalibration;
 import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.inference.FailoverEngine;
 import io.mobileformer.streams.metrics.PipelineMetrics;
@@ -58,14 +59,24 @@ public final class DetectionApp implements AutoCloseable {
     private final PipelineMetrics metrics;
     private final Engine engine;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final EngineChoice engineChoice;
+
+    /**
+     * Which engine is primary and, under {@code engine=auto}, what each measured at start (fastest first; empty for a
+     * pinned engine).
+     */
+    public record EngineChoice(String primary, List<EngineCalibration.Measurement> calibration) {
+    }
 
     private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
-                         final KafkaStreams streams, final PipelineMetrics metrics, final Engine engine) {
+                         final KafkaStreams streams, final PipelineMetrics metrics, final Engine engine,
+                         final EngineChoice engineChoice) {
         this.config = config;
         this.contract = contract;
         this.batcher = batcher;
         this.streams = streams;
         this.metrics = metrics;
+        this.engineChoice = engineChoice;
         this.engine = engine;
         // Kafka Streams' own metrics (threads, tasks, embedded clients: process rate, commit latency, lag), next to ours
         this.streamsMetrics = new KafkaStreamsMetrics(streams, metrics.tags());
@@ -76,6 +87,13 @@ public final class DetectionApp implements AutoCloseable {
         metrics.meters().add(r -> Gauge.builder("mfs.engines.live", engine,
                 e -> e instanceof FailoverEngine f ? f.liveEngines().size() : 1).tags(metrics.tags())
             .description("engines still in use; 0 means every engine failed").register(r));
+        // engine=auto's start-up measurement, once per engine that ran it (the primary is the fastest)
+        for (final EngineCalibration.Measurement m : engineChoice.calibration()) {
+            metrics.meters().add(r -> Gauge.builder("mfs.engine.calibration", m,
+                    EngineCalibration.Measurement::imagesPerSecond).tags(metrics.tags()).tag("engine", m.engine())
+                .tag("primary", Boolean.toString(m.engine().equals(engineChoice.primary()))).description("images per second engine=auto measured at start, at "
+                    + "batch.max-size; the fastest became primary").register(r));
+        }
     }
 
     /** Starts with the engine the configuration names. */
@@ -104,6 +122,8 @@ public final class DetectionApp implements AutoCloseable {
         final ModelContract contract = ModelContract.load(cfg.modelPath());
         LOG.info("model {}", contract);
         Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
+        final EngineChoice choice = new EngineChoice(engine.name(),
+            engine instanceof FailoverEngine f ? f.calibration() : List.of());
         if (engineWrapper != null) {
             engine = engineWrapper.apply(engine);
         }
@@ -121,7 +141,7 @@ public final class DetectionApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine);
+        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine, choice);
     }
 
     /**
@@ -264,6 +284,11 @@ public final class DetectionApp implements AutoCloseable {
 
     public PipelineMetrics metrics() {
         return metrics;
+    }
+
+    /** The engine chosen at start and the figures it was chosen by. */
+    public EngineChoice engineChoice() {
+        return engineChoice;
     }
 
     public ModelContract contract() {
