@@ -40,7 +40,8 @@ class PackageLayersTest {
         "graph", Set.of("engine"),
         "plan", Set.of("engine", "graph", "kernel"),
         "ops", Set.of("engine", "graph", "kernel", "plan"),
-        "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"));
+        "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"),
+        "conformance", Set.of("engine", "graph", "kernel", "ops"));
 
     /**
      * The live view, a module above the plugin: it reads the plugin's records and configuration and decodes with its

@@ -2,6 +2,7 @@ package io.mobileformer.streams.topology;
 
 import io.mobileformer.streams.analytics.CameraAnalytics;
 import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.avro.TrackEvent;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.publish.DeadLetters;
@@ -68,8 +69,11 @@ final class AnalyticsProcessor implements Processor<byte[], PipelineOutput, byte
         } catch (final RuntimeException e) {
             // the camera's state stays as it was; the frame is reported, not silently skipped
             metrics.deadLetter("analytics", "UNEXPECTED");
-            context.forward(DeadLetters.of(new Record<>(record.key(), d.encode(""), record.timestamp(),
-                record.headers()), context.recordMetadata().orElse(null), "analytics", "UNEXPECTED", e),
+            // single-object encoded whatever the pipeline's framing: self-describing, and no registry call on a
+            // failure path
+            context.forward(DeadLetters.of(new Record<>(record.key(), d.encode("", WireFormat.singleObject()),
+                record.timestamp(), record.headers()), context.recordMetadata().orElse(null), "analytics",
+                "UNEXPECTED", e),
                 DetectionTopology.DLQ_SINK);
             return;
         }

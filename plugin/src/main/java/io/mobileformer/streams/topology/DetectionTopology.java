@@ -1,6 +1,8 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.FrameDecoder;
@@ -11,6 +13,7 @@ import io.mobileformer.streams.model.ModelContract;
 import io.mobileformer.streams.publish.PipelineOutput;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -26,7 +29,9 @@ import org.apache.kafka.streams.state.Stores;
  *                          └────▶ analytics ──▶ tracks  (FrameTracks)      only with tracking.enabled: tracker
  *                                           └─▶ events  (TrackEvent)       and zones in a changelogged store
  * </pre>
- * The source reads raw bytes so that a record that is not Avro still reaches the dead-letter topic intact.
+ * The source reads raw bytes so that a record that is not Avro still reaches the dead-letter topic intact. Avro values
+ * are framed as the configuration's {@link WireFormat} says (schema-registry wire format when schema.registry.url is
+ * set, single-object encoding otherwise); the input is read in either framing.
  */
 public final class DetectionTopology {
     static final String SOURCE = "frames-source";
@@ -49,14 +54,16 @@ public final class DetectionTopology {
         final PipelineConfig.Topics topics = cfg.topics();
         final Preprocessor pre = new Preprocessor(contract);
         final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
-        final Serializer<PipelineOutput> values = PipelineOutput.serializer();
+        final WireFormat wire = cfg.wireFormat();
+        final Serializer<PipelineOutput> values = PipelineOutput.serializer(wire);
+        final Deserializer<FrameEnvelope> envelopes = wire.deserializer(FrameEnvelope.class);
 
         final PipelineConfig.Analytics analytics = cfg.analytics();
 
         final Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.input());
-        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), batcher,
-            model, metrics, analytics.enabled()), SOURCE);
+        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), envelopes,
+            batcher, model, metrics, analytics.enabled()), SOURCE);
         t.addSink(DETECTIONS_SINK, topics.output(), new ByteArraySerializer(), values, DETECT);
         t.addSink(DROPPED_SINK, topics.dropped(), new ByteArraySerializer(), values, DETECT);
         if (!analytics.enabled()) {

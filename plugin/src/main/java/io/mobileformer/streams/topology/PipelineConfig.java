@@ -1,5 +1,7 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.analytics.CameraAnalytics;
 import io.mobileformer.streams.analytics.TrackerSettings;
 import io.mobileformer.streams.analytics.ZoneMonitor;
@@ -49,6 +51,7 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String MODEL_PATH = "model.path";
     public static final String ENGINE = "engine";
     public static final String ENGINE_THREADS = "engine.threads";
+    public static final String ENGINE_CALIBRATION_MS = "engine.calibration-ms";
     public static final String CUDA_DEVICE = "engine.cuda.device-id";
     public static final String CUDA_MEMORY_LIMIT = "engine.cuda.memory-limit-bytes";
     public static final String CUDA_ARENA = "engine.cuda.arena-strategy";
@@ -88,7 +91,8 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String METRICS_PORT = MetricsSettings.PORT;
     public static final String METRICS_BIND = MetricsSettings.BIND;
 
-    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef()
+    /** The pipeline's keys, the metrics endpoint's and the registry's ({@link RegistryConfig}), in one reference. */
+    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef(RegistryConfig.CONFIG)
         .define(INPUT_TOPIC, Type.STRING, "frames", Importance.HIGH,
             "Topic of FrameEnvelope records (key: camera id). One pipeline reads one topic.")
         .define(OUTPUT_TOPIC, Type.STRING, "detections", Importance.HIGH,
@@ -117,12 +121,18 @@ public final class PipelineConfig extends AbstractConfig {
             "ONNX model following the model contract (README: Bring your own model). Its name, variant, version and "
                 + "SHA-256 are written into every output record.")
         .define(ENGINE, Type.STRING, "auto", ValidString.in("auto", "cuda", "cpu", "java"), Importance.HIGH,
-            "auto tries ONNX Runtime CUDA, then ONNX Runtime CPU, then the pure-Java engine; a batch that fails on one "
-                + "engine is retried on the next and the failed engine retired. cuda, cpu or java pins one engine.")
+            "auto loads every engine it can (ONNX Runtime CUDA, ONNX Runtime CPU, the pure-Java engine), measures each "
+                + "on the model at batch.max-size for up to engine.calibration-ms, and makes the fastest primary and "
+                + "the others failover in order of speed: a batch that fails on one engine is retried on the next and "
+                + "the failed engine retired. cuda, cpu or java pins one engine (not measured).")
         .define(ENGINE_THREADS, Type.INT, 1, between(1, 256), Importance.MEDIUM,
             "Intra-op threads of the engine. Kept small by default: decoding and Kafka Streams need cores too. "
                 + "num.stream.threads (a Kafka Streams key) defaults to the number of cores + 1 here: stream threads "
                 + "mostly wait for the batcher, and one more than the cores keeps a batch ready.")
+        .define(ENGINE_CALIBRATION_MS, Type.LONG, 2000L, between(0, 60_000), Importance.LOW,
+            "How long engine=auto may measure the engines at start, in all (also the Java engine's JIT warm-up): "
+                + "CPU time of the measuring thread with engine.threads=1 and no GPU, else wall time. 0 skips the "
+                + "measurement and keeps the order CUDA, CPU, Java.")
         .define(CUDA_DEVICE, Type.INT, 0, atLeast(0), Importance.LOW, "CUDA device id.")
         .define(CUDA_MEMORY_LIMIT, Type.LONG, 0L, atLeast(0), Importance.LOW,
             "CUDA memory arena limit in bytes (0: no limit).")
@@ -199,6 +209,8 @@ public final class PipelineConfig extends AbstractConfig {
                          int partitions, short replicationFactor) {
     }
 
+    private WireFormat wireFormat;
+
     /** What the analytics stage does: whether it runs, where it writes, and how it tracks and counts. */
     public record Analytics(boolean enabled, String tracksTopic, String eventsTopic,
                             CameraAnalytics.Settings settings) {
@@ -236,7 +248,8 @@ public final class PipelineConfig extends AbstractConfig {
 
     public EngineFactory.Settings engineSettings() {
         return new EngineFactory.Settings(getString(ENGINE), getInt(ENGINE_THREADS),
-            new OrtEngine.Cuda(getInt(CUDA_DEVICE), getLong(CUDA_MEMORY_LIMIT), getString(CUDA_ARENA)));
+            new OrtEngine.Cuda(getInt(CUDA_DEVICE), getLong(CUDA_MEMORY_LIMIT), getString(CUDA_ARENA)),
+            getInt(BATCH_MAX_SIZE), getLong(ENGINE_CALIBRATION_MS));
     }
 
     public BatchSettings batchSettings() {
@@ -288,6 +301,17 @@ public final class PipelineConfig extends AbstractConfig {
         return new Topics(getString(INPUT_TOPIC), getString(OUTPUT_TOPIC), getString(DLQ_TOPIC),
             getString(DROPPED_TOPIC), getBoolean(TOPICS_CREATE), getInt(TOPICS_PARTITIONS),
             getShort(TOPICS_REPLICATION));
+    }
+
+    /**
+     * How this pipeline frames its Avro records, and the factory of every topic's serde (one per pipeline, so that
+     * schema ids are resolved and cached once): the registry wire format when schema.registry.url is set.
+     */
+    public synchronized WireFormat wireFormat() {
+        if (wireFormat == null) {
+            wireFormat = WireFormat.of(originals());
+        }
+        return wireFormat;
     }
 
     public static void main(final String[] args) {
