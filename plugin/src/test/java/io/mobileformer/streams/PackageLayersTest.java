@@ -27,7 +27,7 @@ class PackageLayersTest {
     /** The data path, in the order a frame travels; topology wires everything and may import any of them. */
     private static final Map<String, Set<String>> PLUGIN = Map.of(
         "model", Set.of("engine"),
-        "metrics", Set.of(),
+        "metrics", Set.of("observe"),
         "decode", Set.of("model", "media"),
         "inference", Set.of("model", "engine"),
         "batch", Set.of("decode", "inference", "model", "engine"),

@@ -177,6 +177,11 @@ public final class CameraHealth {
         return sendErrors.get();
     }
 
+    /** Packets skipped until the next key frame after a segment outgrew segment.max-bytes. */
+    public long skippedPackets() {
+        return skippedPackets.get();
+    }
+
     public String lastError() {
         return lastError;
     }

@@ -3,10 +3,13 @@ package io.mobileformer.streams.ingest;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.media.CredentialRedactor;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
@@ -75,6 +78,25 @@ final class EnvelopePublisher implements AutoCloseable {
         health.sendFailed(why);
         LOG.warn("camera {}: record {} ({} bytes, {}) was not published: {}", cameraId, sequence,
             r.payload().length, r.contentType(), why);
+    }
+
+    /**
+     * Open connections to brokers, from the producer's own {@code connection-count} metric: an idempotent producer
+     * connects at start (to get its producer id) and stays connected while records flow.
+     */
+    int connections() {
+        for (final Map.Entry<MetricName, ? extends Metric> m : producer.metrics().entrySet()) {
+            if (m.getKey().name().equals("connection-count") && m.getKey().group().equals("producer-metrics")
+                && m.getValue().metricValue() instanceof Number n) {
+                return n.intValue();
+            }
+        }
+        return 0;
+    }
+
+    /** The producer's own metrics (request rates, errors, batch sizes, buffer use), to bind; the caller closes it. */
+    KafkaClientMetrics metrics() {
+        return new KafkaClientMetrics(producer);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.mobileformer.streams.ingest;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.mobileformer.streams.observe.MetricsEndpoint;
+import io.mobileformer.streams.observe.Readiness;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,7 @@ public final class Ingest implements AutoCloseable {
     private final EnvelopePublisher publisher;
     private final IngestMetrics metrics = new IngestMetrics();
     private final ScheduledExecutorService healthLog;
+    private KafkaClientMetrics producerMetrics;
     private final long joinMillis;
     private boolean closed;
 
@@ -112,6 +116,34 @@ public final class Ingest implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Ready when the producer is connected to the cluster and at least one camera is configured. A camera that is
+     * down does not make ingest unready (restarting ingest would not bring it back); its state is on /metrics.
+     */
+    public Readiness.Status readiness() {
+        final int connections = publisher.connections();
+        final Map<CameraHealth.State, Integer> states = new java.util.TreeMap<>();
+        health.values().forEach(h -> states.merge(h.state(), 1, Integer::sum));
+        final String cameras = health.size() + " camera(s) " + states;
+        if (health.isEmpty()) {
+            return Readiness.Status.notReady("no camera configured");
+        }
+        if (connections == 0) {
+            return Readiness.Status.notReady("producer not connected to Kafka; " + cameras);
+        }
+        return Readiness.Status.ready("producer connected (" + connections + " connection(s)); " + cameras);
+    }
+
+    /** Exports camera health and the producer's metrics through {@code endpoint}, and adds ingest's readiness. */
+    public synchronized void observe(final MetricsEndpoint endpoint) {
+        metrics.bindTo(endpoint.registry());
+        if (producerMetrics == null) {
+            producerMetrics = publisher.metrics();
+            metrics.meters().add(producerMetrics::bindTo);
+        }
+        endpoint.readiness("ingest", this::readiness);
+    }
+
     private void logHealth() {
         for (final CameraHealth.Snapshot s : snapshots()) {
             LOG.info("health {}", s.logLine());
@@ -141,6 +173,9 @@ public final class Ingest implements AutoCloseable {
             healthLog.shutdownNow();
         }
         logHealth();
+        if (producerMetrics != null) {
+            producerMetrics.close();
+        }
         publisher.close();
         metrics.close();
     }

@@ -1,5 +1,6 @@
 package io.mobileformer.streams.ingest;
 
+import io.mobileformer.streams.observe.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,8 +54,12 @@ public final class IngestCommand implements Callable<Integer> {
         }
         final IngestConfig settings = IngestConfig.load(List.of(config), System.getenv());
         final CountDownLatch stop = new CountDownLatch(1);
-        try (Ingest ingest = Ingest.start(settings)) {
+        // the endpoint first: probes get a 503 while cameras and the producer start, not a refused connection
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(settings.metrics());
+             Ingest ingest = Ingest.start(settings)) {
+            ingest.observe(endpoint);
             final Thread hook = new Thread(() -> {
+                endpoint.shuttingDown();
                 ingest.close();
                 stop.countDown();
             }, "mfs-ingest-shutdown");

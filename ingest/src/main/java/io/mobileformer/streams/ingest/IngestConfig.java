@@ -1,6 +1,7 @@
 package io.mobileformer.streams.ingest;
 
 import io.mobileformer.streams.config.ConfigFiles;
+import io.mobileformer.streams.observe.MetricsSettings;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -84,7 +85,7 @@ public final class IngestConfig extends AbstractConfig {
 
     private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    public static final ConfigDef CONFIG = new ConfigDef()
+    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef()
         .define(CAMERAS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new CameraIds(), Importance.HIGH,
             "Camera ids, comma-separated. Each id is the Kafka record key of its records (ordering is per camera) and "
                 + "needs camera.<id>.url; camera.<id>.mode overrides mode for that camera.")
@@ -157,11 +158,12 @@ public final class IngestConfig extends AbstractConfig {
         .define(HEALTH_LOG_INTERVAL_MS, Type.LONG, 30_000L, atLeast(0), Importance.LOW,
             "Interval of the per-camera health log line (state, time since the last frame, successful reconnects, "
                 + "failed attempts, refused logins, last connect time, records and bytes sent, last error); 0 turns it "
-                + "off. The same values are JMX metrics (mobileformer.ingest:type=camera-health).")
+                + "off. The same values are JMX metrics (mobileformer.ingest:type=camera-health) and, with metrics.port set, "
+                + "mfs_ingest_camera_* on /metrics.")
         .define(SEQUENCE_ORIGIN, Type.STRING, "epoch-micros", ValidString.in("epoch-micros", "zero"),
             Importance.LOW, "First per-camera sequence number. epoch-micros starts at the start time in microseconds, "
                 + "so sequences keep growing across restarts without stored state (a camera never sends a million "
-                + "records a second); zero starts at 0, for tests.");
+                + "records a second); zero starts at 0, for tests."));
 
     /** Camera ids: at least one, each usable as a record key and inside {@code camera.<id>.*} keys. */
     private static final class CameraIds implements ConfigDef.Validator {
@@ -308,6 +310,11 @@ public final class IngestConfig extends AbstractConfig {
     /** Properties for the Kafka producer: defaults, then the configuration's, then the enforced ones. */
     public Map<String, Object> producerProps() {
         return Map.copyOf(producer);
+    }
+
+    /** Where /metrics and the health probes are served (README: Metrics and health). */
+    public MetricsSettings metrics() {
+        return MetricsSettings.of(this);
     }
 
     public SourcePolicy sourcePolicy() {

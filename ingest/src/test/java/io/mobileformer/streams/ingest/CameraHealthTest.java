@@ -1,8 +1,11 @@
 package io.mobileformer.streams.ingest;
 
+import io.mobileformer.streams.observe.MetricsEndpoint;
+import io.mobileformer.streams.observe.MetricsSettings;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import javax.management.ObjectName;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,6 +66,28 @@ class CameraHealthTest {
             final Object jmx = ManagementFactory.getPlatformMBeanServer().getAttribute(
                 new ObjectName("mobileformer.ingest:type=camera-health,camera=metrics-cam"), "records-sent-total");
             assertEquals(1L, ((Number) jmx).longValue());
+            // and /metrics reports the same figures, read from the same CameraHealth
+            try (MetricsEndpoint endpoint = MetricsEndpoint.start(new MetricsSettings(0, "127.0.0.1"))) {
+                m.bindTo(endpoint.registry());
+                final String scrape = endpoint.scrape();
+                for (final String sample : List.of(
+                    "mfs_ingest_camera_reconnects_total{camera=\"metrics-cam\"} 1.0",
+                    "mfs_ingest_camera_failed_attempts_total{camera=\"metrics-cam\"} 3.0",
+                    "mfs_ingest_camera_auth_failures_total{camera=\"metrics-cam\"} 1.0",
+                    "mfs_ingest_camera_connect_time_seconds{camera=\"metrics-cam\"} 0.35",
+                    "mfs_ingest_camera_sent_bytes_total{camera=\"metrics-cam\"} 42.0",
+                    "mfs_ingest_camera_records_total{camera=\"metrics-cam\"} 1.0",
+                    "mfs_ingest_camera_connected{camera=\"metrics-cam\"} 1.0",
+                    "mfs_ingest_camera_last_packet_age_seconds{camera=\"metrics-cam\"} NaN",
+                    "mfs_ingest_camera_state{camera=\"metrics-cam\",state=\"connected\"} 1.0",
+                    "mfs_ingest_camera_state{camera=\"metrics-cam\",state=\"auth_failed\"} 0.0")) {
+                    assertTrue(scrape.contains(sample), sample + " in\n" + scrape);
+                }
+                h.credentialsRefused("401 again");
+                assertTrue(endpoint.scrape().contains(
+                    "mfs_ingest_camera_state{camera=\"metrics-cam\",state=\"auth_failed\"} 1.0"));
+                assertEquals(6, m.value("metrics-cam", "state"), "JMX agrees");
+            }
         }
         assertFalse(ManagementFactory.getPlatformMBeanServer().isRegistered(
             new ObjectName("mobileformer.ingest:type=camera-health,camera=metrics-cam")), "closing unregisters");

@@ -11,12 +11,26 @@ public final class BatchStats {
     private final LongAdder queueNanos = new LongAdder();
     private final LongAdder inferenceNanos = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private volatile Listener listener = (size, inferNanos, engine) -> { };
+
+    /** Told of every batch as it completes, for figures that need each batch rather than the sums (histograms). */
+    @FunctionalInterface
+    public interface Listener {
+        /** Called on the batcher's worker thread: must be quick and must not throw. */
+        void batch(int size, long inferenceNanos, String engine);
+    }
 
     BatchStats(final int maxSize) {
         this.sizes = new AtomicLongArray(maxSize + 1);
     }
 
-    void batch(final int size, final long inferNanos, final long waitedNanosTotal) {
+    /** Replaces the listener (one: the pipeline's metrics). */
+    public void listen(final Listener l) {
+        this.listener = l;
+    }
+
+    void batch(final int size, final long inferNanos, final long waitedNanosTotal, final String engine) {
+        listener.batch(size, inferNanos, engine);
         sizes.incrementAndGet(Math.min(size, sizes.length() - 1));
         batches.increment();
         frames.add(size);

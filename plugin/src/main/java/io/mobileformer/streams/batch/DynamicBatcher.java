@@ -159,7 +159,7 @@ public final class DynamicBatcher implements Batcher {
         try {
             final List<FrameResult> results = InlineBatcher.run(detector, frames, 0f);
             final long inferNanos = Math.max(0, clock.getAsLong() - start);
-            stats.batch(batch.size(), inferNanos, waited);
+            stats.batch(batch.size(), inferNanos, waited, results.get(0).engine());
             for (int i = 0; i < batch.size(); i++) {
                 final FrameResult r = results.get(i);
                 final float queueMs = (start - batch.get(i).enqueuedAt()) / 1e6f;

@@ -23,6 +23,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -98,7 +100,10 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
         }
         for (final PipelineOutput o : out) {
             if (o instanceof PipelineOutput.Detections d) {
-                metrics.frameOut(d.value().getEngine(), d.value().getDetections().size());
+                final FrameDetections fd = d.value();
+                metrics.frameOut(fd.getEngine(), fd.getDetections().size());
+                metrics.frameTimings(fd.getTimings().getDecodeMs(), fd.getTimings().getQueueMs(),
+                    Duration.between(fd.getFrameTimestamp(), Instant.now()).toNanos());
                 context.forward(d.record(), DetectionTopology.DETECTIONS_SINK);
             } else if (o instanceof PipelineOutput.Dropped d) {
                 metrics.dropped();

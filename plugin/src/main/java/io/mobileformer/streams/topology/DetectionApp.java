@@ -6,8 +6,14 @@ import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.inference.Detector;
 import io.mobileformer.streams.inference.EngineFactory;
+import io.mobileformer.streams.inference.FailoverEngine;
 import io.mobileformer.streams.metrics.PipelineMetrics;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.observe.MetricsEndpoint;
+import io.mobileformer.streams.observe.Readiness;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,14 +48,26 @@ public final class DetectionApp implements AutoCloseable {
     private final Batcher batcher;
     private final KafkaStreams streams;
     private final PipelineMetrics metrics;
+    private final Engine engine;
+    private final KafkaStreamsMetrics streamsMetrics;
 
     private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
-                         final KafkaStreams streams, final PipelineMetrics metrics) {
+                         final KafkaStreams streams, final PipelineMetrics metrics, final Engine engine) {
         this.config = config;
         this.contract = contract;
         this.batcher = batcher;
         this.streams = streams;
         this.metrics = metrics;
+        this.engine = engine;
+        // Kafka Streams' own metrics (threads, tasks, embedded clients: process rate, commit latency, lag), next to ours
+        this.streamsMetrics = new KafkaStreamsMetrics(streams, metrics.tags());
+        metrics.meters().add(streamsMetrics::bindTo);
+        metrics.meters().add(r -> FunctionCounter.builder("mfs.engine.failovers", engine,
+                e -> e instanceof FailoverEngine f ? f.retiredCount() : 0).tags(metrics.tags())
+            .description("engines retired after a failed batch (the batch was retried on the next)").register(r));
+        metrics.meters().add(r -> Gauge.builder("mfs.engines.live", engine,
+                e -> e instanceof FailoverEngine f ? f.liveEngines().size() : 1).tags(metrics.tags())
+            .description("engines still in use; 0 means every engine failed").register(r));
     }
 
     /** Starts with the engine the configuration names. */
@@ -82,8 +100,9 @@ public final class DetectionApp implements AutoCloseable {
         }
         final Detector det = new Detector(contract, engine, cfg.scoreThreshold(), cfg.maxDetections());
         final Batcher batcher = new DynamicBatcher(det, cfg.batchSettings());
-        final PipelineMetrics metrics = new PipelineMetrics();
         final Properties sp = streamsProperties(settings);
+        final PipelineMetrics metrics = new PipelineMetrics(sp.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        ((DynamicBatcher) batcher).stats().listen(metrics::batchRan);
         if (cfg.topics().create()) {
             createTopics(sp, cfg);
         }
@@ -93,7 +112,7 @@ public final class DetectionApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new DetectionApp(cfg, contract, batcher, streams, metrics);
+        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine);
     }
 
     static Properties streamsProperties(final ConfigLoader.Settings settings) {
@@ -168,6 +187,32 @@ public final class DetectionApp implements AutoCloseable {
         return streams.state();
     }
 
+    /**
+     * Ready when Kafka Streams is RUNNING and an engine is left: not before the topology runs, not during a rebalance
+     * (tasks are moving; nothing is processed), not after every engine of the chain has failed.
+     */
+    public Readiness.Status readiness() {
+        final KafkaStreams.State s = streams.state();
+        final boolean engines = !(engine instanceof FailoverEngine f) || !f.liveEngines().isEmpty();
+        if (!engines) {
+            return Readiness.Status.notReady("every engine failed; records go to " + config.topics().deadLetters());
+        }
+        if (s != KafkaStreams.State.RUNNING) {
+            return Readiness.Status.notReady("Kafka Streams " + s);
+        }
+        return Readiness.Status.ready("Kafka Streams RUNNING, engine " + engine.name());
+    }
+
+    /**
+     * Exports this pipeline's meters (ours, Kafka Streams', the engines') through {@code endpoint} and adds its
+     * readiness there, under its application.id.
+     */
+    public void observe(final MetricsEndpoint endpoint) {
+        metrics.bindTo(endpoint.registry());
+        endpoint.readiness(metrics.tags().stream().findFirst().map(t -> t.getValue()).orElse("detector"),
+            this::readiness);
+    }
+
     /** Batch statistics of the shared batcher. */
     public io.mobileformer.streams.batch.BatchStats batchStats() {
         return ((DynamicBatcher) batcher).stats();
@@ -188,6 +233,7 @@ public final class DetectionApp implements AutoCloseable {
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
         batcher.close();
     }
 }

@@ -6,6 +6,7 @@ import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.media.Sampling;
+import io.mobileformer.streams.observe.MetricsSettings;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -59,7 +60,10 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String SCORE_THRESHOLD = "detect.score-threshold";
     public static final String MAX_DETECTIONS = "detect.max-detections";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
+    public static final String METRICS_PORT = MetricsSettings.PORT;
+    public static final String METRICS_BIND = MetricsSettings.BIND;
+
+    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef()
         .define(INPUT_TOPIC, Type.STRING, "frames", Importance.HIGH,
             "Topic of FrameEnvelope records (key: camera id). One pipeline reads one topic.")
         .define(OUTPUT_TOPIC, Type.STRING, "detections", Importance.HIGH,
@@ -116,7 +120,7 @@ public final class PipelineConfig extends AbstractConfig {
         .define(SAMPLE_FPS, Type.DOUBLE, 5.0, atLeast(0.001), Importance.LOW, "Target rate for sample.mode=fps.")
         .define(SCORE_THRESHOLD, Type.DOUBLE, 0.3, between(0.0, 1.0), Importance.MEDIUM,
             "Detections scoring below this are not published.")
-        .define(MAX_DETECTIONS, Type.INT, 100, between(1, 10_000), Importance.LOW, "Most detections per frame.");
+        .define(MAX_DETECTIONS, Type.INT, 100, between(1, 10_000), Importance.LOW, "Most detections per frame."));
 
     /** Where the pipeline's records come from and go to, and whether and how missing topics are created. */
     public record Topics(String input, String output, String deadLetters, String dropped, boolean create,
@@ -164,6 +168,11 @@ public final class PipelineConfig extends AbstractConfig {
 
     public int maxDetections() {
         return getInt(MAX_DETECTIONS);
+    }
+
+    /** Where /metrics and the health probes are served (README: Metrics and health). */
+    public MetricsSettings metrics() {
+        return MetricsSettings.of(this);
     }
 
     public Topics topics() {

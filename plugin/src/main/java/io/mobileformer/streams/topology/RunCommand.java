@@ -1,5 +1,6 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.observe.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,8 +49,12 @@ public final class RunCommand implements Callable<Integer> {
         }
         final ConfigLoader.Settings settings = ConfigLoader.load(files, System.getenv());
         final CountDownLatch stopped = new CountDownLatch(1);
-        try (DetectionApp app = DetectionApp.start(settings)) {
+        // the endpoint first: while the model loads and Kafka Streams starts, probes get a 503, not a refused connection
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(settings.pipeline().metrics());
+             DetectionApp app = DetectionApp.start(settings)) {
+            app.observe(endpoint);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                endpoint.shuttingDown();
                 app.close();
                 stopped.countDown();
             }, "mfs-shutdown"));

@@ -8,6 +8,8 @@ import io.mobileformer.streams.eval.MeanAveragePrecision;
 import io.mobileformer.streams.metrics.Latencies;
 import io.mobileformer.streams.model.Detection;
 import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.observe.MetricsEndpoint;
+import io.mobileformer.streams.observe.MetricsSettings;
 import io.mobileformer.streams.publish.DetectionRecords;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.synthetic.SyntheticFeed;
@@ -101,6 +103,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--real-truth", defaultValue = "samples/vtest-tail.truth.json", paramLabel = "FILE",
         description = "COCO truth of the clip's frames (frame_index from the clip's first frame).")
     private Path realTruth;
+    @Option(names = "--metrics-port", defaultValue = "0", paramLabel = "PORT",
+        description = "Serve /metrics, /health/live and /health/ready on 127.0.0.1:PORT while the demo runs (0: off).")
+    private int metricsPort;
     @Spec
     private CommandSpec spec;
 
@@ -129,7 +134,13 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         final long t0 = System.nanoTime();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        // before the broker: /health/ready answers 503 until the pipelines run, as a probe of ./mfs run would see
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsSettings.loopback(metricsPort));
+             EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            if (endpoint.port() > 0) {
+                out.printf("metrics on http://127.0.0.1:%d/metrics, health on /health/live and /health/ready%n",
+                    endpoint.port());
+            }
             out.printf("embedded Kafka (KRaft) at %s after %.1f s%n", kafka.bootstrapServers(),
                 (System.nanoTime() - t0) / 1e9);
             kafka.createTopics(cameras, "frames");
@@ -146,6 +157,9 @@ final class DemoCommand implements Callable<Integer> {
                          REAL_TOPIC + ".dropped",
                          // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
                          PipelineConfig.SCORE_THRESHOLD, "0.05"))) : null) {
+                for (final DetectionApp a : real ? List.of(app, realApp) : List.of(app)) {
+                    a.observe(endpoint);
+                }
                 for (final DetectionApp a : real ? List.of(app, realApp) : List.of(app)) {
                     if (!a.awaitRunning(Duration.ofSeconds(90))) {
                         out.println("ERROR: Kafka Streams did not reach RUNNING (state " + a.state() + ")");
