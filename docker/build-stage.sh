@@ -21,8 +21,38 @@ if ls /mfs-extra-ca/*.crt >/dev/null 2>&1; then
   done
   export MAVEN_OPTS="${MAVEN_OPTS:-} -Djavax.net.ssl.trustStore=/tmp/mvn-trust -Djavax.net.ssl.trustStorePassword=changeit"
 fi
+# The building machine's own Maven repository (mounted read-only by docker/images.sh, absent elsewhere) is asked before
+# Maven Central: where `mvn verify` runs this build, everything is already there and nothing is downloaded twice.
+SETTINGS=""
+if [ -d /mfs-host-m2/org ]; then
+  cat >/tmp/mvn-settings.xml <<'END'
+<settings>
+  <profiles>
+    <profile>
+      <id>host-m2</id>
+      <repositories>
+        <repository><id>host-m2</id><url>file:///mfs-host-m2</url><snapshots><enabled>false</enabled></snapshots></repository>
+      </repositories>
+      <pluginRepositories>
+        <pluginRepository><id>host-m2</id><url>file:///mfs-host-m2</url><snapshots><enabled>false</enabled></snapshots></pluginRepository>
+      </pluginRepositories>
+    </profile>
+  </profiles>
+  <activeProfiles><activeProfile>host-m2</activeProfile></activeProfiles>
+</settings>
+END
+  SETTINGS="-s /tmp/mvn-settings.xml"
+fi
 # package, never install: nothing of this build lands in the (cached) local repository
-MVN="mvn -B -q -Dmfs.skipPython=true -Dmfs.skipTestData=true -DskipTests"
+MVN="mvn -B -q $SETTINGS -Dmfs.skipPython=true -Dmfs.skipTestData=true -DskipTests"
+
+# $1: a jar; prints the native libraries in it that are not for glibc Linux x86-64 (never fails: most jars have none)
+natives_to_drop() {
+  jar tf "$1" >/tmp/entries || return 0
+  grep -E '\.(so(\.[0-9]+)*|dll|dylib|jnilib|a)$' /tmp/entries \
+    | grep -E -v '(linux64\.so|linux/amd64/|Linux/x86_64/|linux-x86_64/)|musl' || true
+  grep -E 'musl.*\.so' /tmp/entries || true
+}
 
 # $1: modules, $2: folder receiving their runtime libraries
 package() {
@@ -72,9 +102,7 @@ rm -rf /tmp/ort
 # JavaFX (JavaCV's JavaFX converter, never used) goes.
 rm -f /out/lib/javafx-*.jar
 for j in /out/lib/*.jar; do
-  drop=$(jar tf "$j" | grep -E '\.(so(\.[0-9]+)*|dll|dylib|jnilib|a)$' \
-    | grep -E -v '(linux64\.so|linux/amd64/|Linux/x86_64/|linux-x86_64/)|musl' ; \
-    jar tf "$j" | grep -E 'musl.*\.so' || true)
+  drop=$(natives_to_drop "$j")
   [ -n "$drop" ] || continue
   mkdir -p /tmp/slim && (cd /tmp/slim && jar xf "$j" && echo "$drop" | while read -r f; do rm -f "./$f"; done)
   rm "$j" && jar --create --file "$j" --no-manifest -C /tmp/slim . && rm -rf /tmp/slim
@@ -105,5 +133,5 @@ jlink --add-modules "$MODS" --strip-java-debug-attributes --no-man-pages --no-he
 # the runtime trusts the public CAs of Debian's ca-certificates-java (never the extra ones above)
 rm -f /out/jre/lib/security/cacerts
 cp -L /etc/ssl/certs/java/cacerts /out/jre/lib/security/cacerts
-rm -f /tmp/mvn-trust
+rm -f /tmp/mvn-trust /tmp/mvn-settings.xml /tmp/entries
 du -sh /out/* >&2

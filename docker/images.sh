@@ -133,13 +133,16 @@ build_image() {
     gpu) file=docker/Dockerfile.gpu; tag="$TAG:gpu" ;;
     *) echo "images: unknown image '$kind' (cpu, gpu, broker, all)" >&2; exit 2 ;;
   esac
-  local ca_args=()
+  local mounts=()
   if compgen -G "$EXTRA_CA_DIR/*.crt" >/dev/null; then
-    ca_args=(--volume "$EXTRA_CA_DIR:/mfs-extra-ca:ro")
+    mounts=(--volume "$EXTRA_CA_DIR:/mfs-extra-ca:ro")
   fi
+  # this machine's Maven repository, read-only: the build stage takes what it holds before asking Maven Central
+  local m2=${MFS_HOST_M2:-$HOME/.m2/repository}
+  [ -d "$m2" ] && mounts+=(--volume "$m2:/mfs-host-m2:ro")
   log "podman build $tag ($file${target:+, target $target})"
   local t0=$SECONDS
-  (cd "$ROOT_DIR" && pm build --pull=never --network host --layers --format docker "${ca_args[@]}" \
+  (cd "$ROOT_DIR" && pm build --pull=never --network host --layers --format docker "${mounts[@]}" \
     --ulimit nofile=20000:20000 ${target:+--target "$target"} -f "$file" -t "localhost/$tag" .)
   local secs=$((SECONDS - t0))
   local bytes

@@ -5,7 +5,6 @@ import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.embedded.EmbeddedKafka;
 import io.mobileformer.streams.testing.SharedKafka;
 import io.mobileformer.streams.testing.Topics;
-import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * it over host networking, the ingest container publishing the real sample clip from a mounted folder, the detector
  * configured from the environment and a mounted pipeline file. Passes when people detections, computed in the
  * container, arrive committed on the output topic and the image's HEALTHCHECK (GET /health/ready inside the
- * container) answers healthy.
+ * container) answers healthy in both.
  *
  * <p>Skips, loudly, only where this machine cannot run containers at all ({@code docker/images.sh check} says why).
  * Fresh (base images and Maven downloads) ~8 min; with the caches of {@code ~/.cache/mfs-images} ~1-2 min.
@@ -72,6 +71,7 @@ class ContainerImageIT {
         final String detections = "img-detections-" + id;
         kafka.createTopics(1, frames, detections, "img-dlq-" + id, "img-dropped-" + id);
         final int metricsPort = freePort();
+        final int ingestMetricsPort = freePort();
 
         // 3. the detector: Kafka and topics from the environment, the pipeline from a mounted file
         final Path pipeline = dir.resolve("pipeline.properties");
@@ -96,7 +96,8 @@ class ContainerImageIT {
             run(Duration.ofMinutes(2), "docker/images.sh", "podman", "run", "-d", "--network", "host", "--name",
                 ingest, "-v", Path.of("samples").toAbsolutePath() + ":/data:ro",
                 "-v", ingestConfig.toAbsolutePath() + ":/etc/mfs/ingest.properties:ro",
-                "-e", "MFS_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers(), "-e", "MFS_METRICS_PORT=0",
+                "-e", "MFS_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers(),
+                "-e", "MFS_METRICS_PORT=" + ingestMetricsPort,
                 IMAGE, "ingest", "--config", "/etc/mfs/ingest.properties");
 
             // 5. detections, computed inside the container, committed on the output topic
@@ -116,18 +117,16 @@ class ContainerImageIT {
             assertTrue(people >= fds.size(), "the clip shows pedestrians in every frame, yet " + people
                 + " people in " + fds.size() + " frames");
 
-            // 6. health, where the detector serves it (metrics.port): the HEALTHCHECK inside the container, and the
-            //    readiness endpoint an orchestrator probes
-            if (PipelineConfig.CONFIG.names().contains("metrics.port")) {
+            // 6. health: the image's HEALTHCHECK (GET /health/ready from inside each container), and the readiness
+            //    endpoint an orchestrator probes
+            for (final String c : List.of(detector, ingest)) {
                 final String health = run(Duration.ofMinutes(1), "docker/images.sh", "podman", "healthcheck",
-                    "run", detector);
-                assertTrue(health.isBlank() || health.contains("healthy"), "HEALTHCHECK: " + health);
-                assertEquals(200, httpStatus("http://127.0.0.1:" + metricsPort + "/health/ready"));
-                System.out.println("ContainerImageIT: HEALTHCHECK healthy, /health/ready 200");
-            } else {
-                System.out.println("ContainerImageIT: NOT CHECKED: /health/ready (metrics.port is not a key of "
-                    + "this build yet)");
+                    "run", c);
+                assertTrue(health.isBlank() || health.contains("healthy"), c + " HEALTHCHECK: " + health);
             }
+            assertEquals(200, httpStatus("http://127.0.0.1:" + metricsPort + "/health/ready"));
+            assertEquals(200, httpStatus("http://127.0.0.1:" + ingestMetricsPort + "/health/ready"));
+            System.out.println("ContainerImageIT: HEALTHCHECK healthy in both containers, /health/ready 200");
         } finally {
             runQuietly("docker/images.sh", "podman", "rm", "-f", "-t", "2", detector, ingest);
         }
