@@ -41,6 +41,13 @@ class PackageLayersTest {
         "ops", Set.of("engine", "graph", "kernel", "plan"),
         "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"));
 
+    /**
+     * The live view, a module above the plugin: it reads the plugin's records and configuration and decodes with its
+     * guarded decoder, and nothing below it may know it exists.
+     */
+    private static final Map<String, Set<String>> VIEW = Map.of(
+        "view", Set.of("avro", "decode", "media", "model", "topology"));
+
     private static List<String> violations(final Path root, final String prefix, final Map<String, Set<String>> rules)
         throws IOException {
         final List<String> out = new ArrayList<>();
@@ -68,6 +75,22 @@ class PackageLayersTest {
     void pluginPackagesFollowTheDataPath() throws IOException {
         final List<String> v = violations(Path.of("plugin/src/main/java/io/mobileformer/streams"),
             "io.mobileformer.streams.", PLUGIN);
+        assertTrue(v.isEmpty(), String.join("\n", v));
+    }
+
+    @Test
+    void theViewSitsAboveThePluginAndNothingImportsIt() throws IOException {
+        final List<String> v = violations(Path.of("view/src/main/java/io/mobileformer/streams"),
+            "io.mobileformer.streams.", VIEW);
+        for (final String module : List.of("engine", "common", "plugin", "ingest")) {
+            try (Stream<Path> files = Files.walk(Path.of(module, "src/main/java"))) {
+                for (final Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    if (Files.readString(f).contains("import io.mobileformer.streams.view.")) {
+                        v.add(f + " imports the view");
+                    }
+                }
+            }
+        }
         assertTrue(v.isEmpty(), String.join("\n", v));
     }
 

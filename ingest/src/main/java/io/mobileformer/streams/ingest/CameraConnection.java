@@ -4,6 +4,7 @@ import io.mobileformer.streams.media.FfmpegLog;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avcodec.AVRTCPSenderReport;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
@@ -11,7 +12,9 @@ import org.bytedeco.ffmpeg.avutil.AVRational;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.SizeTPointer;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -47,6 +50,7 @@ final class CameraConnection implements AutoCloseable {
     private final long openMillis;
     private double learntFps;
     private long newestPts = Long.MIN_VALUE;
+    private final SenderClock senderClock = new SenderClock();
     private boolean closed;
 
     private CameraConnection(final SourceLocation source, final AVFormatContext context, final int videoIndex,
@@ -294,6 +298,29 @@ final class CameraConnection implements AutoCloseable {
     long toMicros(final long streamTime) {
         return streamTime == avutil.AV_NOPTS_VALUE ? Long.MIN_VALUE
             : avutil.av_rescale_q(streamTime, video.time_base(), MICROS);
+    }
+
+    /**
+     * The camera's clock from its RTCP sender reports, as of this packet: the wall-clock time, on the camera's clock,
+     * of PTS 0 on this connection, microseconds since the epoch; {@code Long.MIN_VALUE} until a report came (or for
+     * sources without RTCP). FFmpeg's RTSP demuxer sets {@code start_time_realtime} from the first sender report it
+     * reads and never updates it, and on a single-stream session it does not fold reports into packet timestamps (it
+     * does so only to sync several streams), so PTS stay the RTP timestamps; every later report comes as side data on
+     * a packet ({@code AV_PKT_DATA_RTCP_SR}) and keeps the anchor on the camera's newest word ({@link SenderClock}).
+     * Call for every packet, in reading order, before it is passed on.
+     */
+    long senderClockMicros(final AVPacket p) {
+        if (!source.isRtsp()) {
+            return Long.MIN_VALUE;
+        }
+        final long start = context.start_time_realtime() == avutil.AV_NOPTS_VALUE ? Long.MIN_VALUE
+            : context.start_time_realtime();
+        final BytePointer side = avcodec.av_packet_get_side_data(p, avcodec.AV_PKT_DATA_RTCP_SR, (SizeTPointer) null);
+        if (side != null && !side.isNull()) {
+            final AVRTCPSenderReport r = new AVRTCPSenderReport(side);
+            senderClock.report(start, r.ntp_timestamp(), r.rtp_timestamp(), this::toMicros);
+        }
+        return senderClock.ptsZeroMicros(start);
     }
 
     static boolean isKey(final AVPacket p) {

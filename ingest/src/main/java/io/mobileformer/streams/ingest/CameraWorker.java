@@ -169,6 +169,7 @@ final class CameraWorker implements Runnable {
         try (PacketSink sink = sinks.open(c, clock, this::publish)) {
             final RealtimePacer pacer = source.isFile() && options.fileRealtime() ? new RealtimePacer() : null;
             IOException lost = null;
+            boolean senderAnchored = false;
             try {
                 AVPacket p;
                 while ((p = c.read()) != null) {
@@ -178,8 +179,20 @@ final class CameraWorker implements Runnable {
                         avcodec.av_packet_unref(p);
                         break;
                     }
+                    final long senderClock = c.senderClockMicros(p);
+                    clock.senderClock(senderClock);
                     final long before = sink.skippedPackets();
                     sink.accept(p, System.currentTimeMillis() * 1000);     // read now, for the capture clock
+                    if (senderClock != Long.MIN_VALUE && clock.senderAnchored() != senderAnchored) {
+                        senderAnchored = !senderAnchored;
+                        if (senderAnchored) {
+                            LOG.info("camera {}: capture times from the camera's clock (RTCP sender reports)",
+                                cameraId);
+                        } else {
+                            LOG.warn("camera {}: the camera's clock (RTCP sender reports) no longer agrees with the "
+                                + "arrivals; capture times from arrivals", cameraId);
+                        }
+                    }
                     if (sink.skippedPackets() != before) {
                         health.skipped();
                     }

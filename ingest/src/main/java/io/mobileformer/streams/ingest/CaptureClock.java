@@ -22,8 +22,13 @@ package io.mobileformer.streams.ingest;
  *       resets its timestamps) shows as arrivals lagging the offset by more than {@link #REANCHOR_MICROS} for
  *       {@link #REANCHOR_MICROS} of video in a row: the offset then re-anchors forward on those arrivals.</li>
  * </ol>
- * Cameras' own clocks (RTCP sender reports' NTP time) are not used: many cameras never have theirs set, and the
- * receiver's clock is the one the rest of the pipeline compares against.
+ * <p>Where the camera sends RTCP sender reports, its own clock places the frames instead ({@link #senderClock}): a
+ * sender report maps an RTP timestamp to the camera's NTP time, so it says when a frame was captured, encoder latency
+ * and the first packet's transit included, which arrivals cannot. It is used only while it is plausible against the
+ * arrivals on the same connection: no frame captured after it was read (the camera's clock is not ahead of ours), and
+ * not more than {@link #SENDER_MAX_LEAD_MICROS} before the arrival anchor of rule 2 (its clock is not behind ours, or
+ * never set); otherwise rules 2-3 apply, so a camera whose clock was never set is stamped as one without reports.
+ * Rules 4 and 5 hold either way.
  *
  * <p>A source read faster than real time on purpose (a file with {@code source.file.realtime=false}) has no wall-clock
  * meaning: {@link #media()} anchors on its first packet and follows PTS from there (rules 1 and 4's ordering only).
@@ -36,6 +41,20 @@ final class CaptureClock {
     static final long SLEW_PPM = 1000;
     /** A lag of arrivals behind the offset this long, for this much video, is a discontinuity, not jitter. */
     static final long REANCHOR_MICROS = 1_000_000;
+    /**
+     * How much earlier than arrivals suggest a camera's own clock may place its frames: its encoder latency and the
+     * first packet's transit, well under a second on IP cameras. More means the camera's clock is behind ours.
+     */
+    static final long SENDER_MAX_LEAD_MICROS = 1_000_000;
+    /**
+     * A connection's timeline has settled once its offset fell by no more than {@link #SETTLE_FALL_MICROS} over this
+     * much reading: until then the reader is still working through what piled up at connect, perhaps slowly (measured:
+     * on a loaded 2-core host the first connection drained its probe backlog at 1.05x real time for 6 s, and records
+     * cut meanwhile were stamped 250, 150, 50 ms late).
+     */
+    static final long SETTLE_MICROS = 1_000_000;
+    /** See {@link #SETTLE_MICROS}: well above loopback and LAN jitter, well below a frame interval. */
+    static final long SETTLE_FALL_MICROS = 5_000;
 
     private static final long NONE = Long.MIN_VALUE;
 
@@ -46,6 +65,12 @@ final class CaptureClock {
     private long maxPts = NONE;
     private long lagSincePts = NONE;
     private long lagMinOffset;
+    private long sender = NONE;
+    private long readBound = NONE;
+    /** (read time, offset) after each packet of the last {@link #SETTLE_MICROS} of reading, oldest first. */
+    private final java.util.ArrayDeque<long[]> recent = new java.util.ArrayDeque<>();
+    private long firstRead = NONE;
+    private boolean settled;
     private long lastIssued = NONE;
 
     private CaptureClock(final boolean wallBound) {
@@ -80,6 +105,41 @@ final class CaptureClock {
         offsetBeforeLast = NONE;
         maxPts = NONE;
         lagSincePts = NONE;
+        sender = NONE;
+        readBound = NONE;
+        recent.clear();
+        firstRead = NONE;
+        settled = false;
+    }
+
+    /**
+     * Whether this connection's timeline has settled ({@link #SETTLE_MICROS}): a record cut before would be stamped
+     * with an offset the backlog still inflates (unless the camera's own clock places the frames). Once settled, a connection stays so: a later backlog cannot raise the
+     * offset (it is a minimum), so records cut during it are stamped right.
+     */
+    boolean settled() {
+        return settled || !wallBound || senderAnchored();
+    }
+
+    /**
+     * The camera's clock on this connection, from its RTCP sender reports: the wall-clock time, on the camera's clock,
+     * of PTS 0 ({@link SenderClock}: the first report's anchor, moved by each later report).
+     *
+     * @param ptsZeroMicros microseconds since the epoch, or {@code Long.MIN_VALUE} while no report came
+     */
+    void senderClock(final long ptsZeroMicros) {
+        if (ptsZeroMicros != NONE && wallBound) {
+            sender = ptsZeroMicros;
+        }
+    }
+
+    /**
+     * Whether the camera's own clock (RTCP sender reports) places this connection's frames now: it reported, and its
+     * report is plausible against the arrivals so far (see the class comment).
+     */
+    boolean senderAnchored() {
+        return sender != NONE && offset != NONE && sender <= readBound
+            && offset - sender <= SENDER_MAX_LEAD_MICROS;
     }
 
     /**
@@ -90,10 +150,16 @@ final class CaptureClock {
      * @param readMicros  wall-clock time it was read, microseconds since the epoch
      */
     void observe(final long pts, final long readMicros) {
-        if (pts == NONE) {
-            return;
+        if (pts != NONE) {
+            update(pts, readMicros);
+            track(readMicros);
         }
+    }
+
+    private void update(final long pts, final long readMicros) {
         offsetBeforeLast = offset;
+        // no frame can have been read before it was captured, whatever the parser's delay: the camera clock's bound
+        readBound = readBound == NONE ? readMicros - pts : Math.min(readBound, readMicros - pts);
         final long sample = readMicros - deliveryDelay - pts;
         if (offset == NONE) {
             offset = sample;
@@ -126,6 +192,24 @@ final class CaptureClock {
         }
     }
 
+    /** Notes the offset as of this read, and whether the timeline has settled by now. */
+    private void track(final long readMicros) {
+        if (settled || !wallBound || offset == NONE) {
+            return;
+        }
+        if (firstRead == NONE) {
+            firstRead = readMicros;
+        }
+        recent.addLast(new long[] {readMicros, offset});
+        while (readMicros - recent.peekFirst()[0] > SETTLE_MICROS) {
+            recent.removeFirst();
+        }
+        if (readMicros - firstRead >= SETTLE_MICROS && recent.peekFirst()[1] - offset <= SETTLE_FALL_MICROS) {
+            settled = true;
+            recent.clear();
+        }
+    }
+
     /**
      * Forgets what the last packet said about the timeline: when a connection fails, FFmpeg flushes its parser and
      * hands over the frame it held at once, not when the next began, so that frame's read time less the delivery
@@ -150,7 +234,8 @@ final class CaptureClock {
      */
     long stamp(final long firstPts, final long spanMicros, final long nowMicros) {
         final long span = Math.max(0, spanMicros);
-        long t = firstPts == NONE || offset == NONE ? nowMicros - span : firstPts + offset;
+        final long anchor = senderAnchored() ? sender : offset;
+        long t = firstPts == NONE || anchor == NONE ? nowMicros - span : firstPts + anchor;
         if (wallBound) {
             t = Math.min(t, nowMicros - span);
         }

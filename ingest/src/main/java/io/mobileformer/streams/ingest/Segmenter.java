@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * finished: by then the clock has seen every packet of the segment, so a burst at connect (FFmpeg hands over the
  * seconds of video its probe buffered all at once) is stamped when it was captured, not when it was read. For the same
  * reason a live segment is not cut while packets arrive at more than twice real time (it is still the burst): a
- * later cut would have to be stamped before the one before it.
+ * later cut would have to be stamped before the one before it; nor, after a connect, before the clock has settled
+ * ({@link CaptureClock#settled()}: a reader draining the backlog slowly would stamp every cut late).
  *
  * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder until
  * {@link #close()}; single-threaded like its camera.
@@ -88,11 +89,13 @@ final class Segmenter implements PacketSink {
             clock.observe(pts, arrivalMicros);
             final boolean key = CameraConnection.isKey(packet);
             if (recorder != null && key && pts != Long.MIN_VALUE && pts - startPts >= segmentMicros
-                && !burst(pts, arrivalMicros)) {
+                && !burst(pts, arrivalMicros) && clock.settled()) {
                 finish(arrivalMicros);
             }
             if (pts != Long.MIN_VALUE) {
-                previousPts = pts;
+                // the newest presentation time so far, not the last packet's: with B-frames packets come in decode
+                // order, and a key frame after a B-frame is not ahead of real time by the B-frame's reordering
+                previousPts = Math.max(previousPts, pts);
                 previousRead = arrivalMicros;
             }
             if (recorder == null) {
@@ -121,7 +124,8 @@ final class Segmenter implements PacketSink {
     }
 
     /**
-     * Whether a live packet came in faster than twice real time after the one before: the burst of video FFmpeg's
+     * Whether a live packet came in faster than twice real time after the one before (in presentation time, the
+     * newest so far): the burst of video FFmpeg's
      * probe buffered at connect is still being read. Cutting inside it would stamp the cut with an offset the rest of
      * the burst then lowers, so the next segment would start before this one ended.
      */

@@ -29,9 +29,12 @@ class CaptureClockTest {
         long segmentMaxPts;
         int records;
         long worstErrorMicros;
+        /** What RTCP sender reports say PTS 0 was on the camera's clock; none by default. */
+        long senderPtsZero = Long.MIN_VALUE;
 
         /** One frame read at {@code read}; the truth is its real capture time. */
         void frame(final long pts, final long truth, final long read, final boolean key) {
+            clock.senderClock(senderPtsZero);
             clock.observe(pts, read);
             if (key && segmentStartPts != Long.MIN_VALUE) {
                 finish(read);
@@ -201,6 +204,121 @@ class CaptureClockTest {
         // 3 s later, a new connection whose PTS starts again at 0 (and a 1 s probe burst)
         cam.connect(C0 + 103 * FRAME + 3_000_000, GOP, 200);
         assertEquals(11, cam.records);
+    }
+
+    /**
+     * A camera with 300 ms of encoder latency that sends RTCP sender reports: arrivals alone would stamp every frame
+     * 320 ms late (after the latency and the transit); the camera's clock places them where they were captured.
+     */
+    @Test
+    void senderReportsPlaceFramesWhenTheyWereCapturedEncoderLatencyIncluded() {
+        final Camera cam = new Camera();
+        cam.senderPtsZero = C0;
+        for (int i = 0; i < 250; i++) {
+            final long truth = C0 + i * FRAME;
+            cam.frame(i * FRAME, truth, truth + 300_000 + LATENCY, i % GOP == 0);
+        }
+        assertTrue(cam.clock.senderAnchored());
+        assertEquals(9, cam.records);
+        assertEquals(0, cam.worstErrorMicros);
+
+        final CaptureClock arrivals = CaptureClock.live();
+        arrivals.observe(0, C0 + 300_000 + LATENCY);
+        assertEquals(C0 + 300_000 + LATENCY, arrivals.stamp(0, 0, C0 + 1_000_000), "without reports: 320 ms late");
+    }
+
+    /** The report may come after the first packets (here after 2 s): from then on the camera's clock places frames. */
+    @Test
+    void aSenderReportThatComesLateAnchorsTheRecordsAfterIt() {
+        final Camera cam = new Camera();
+        for (int i = 0; i < 250; i++) {
+            if (i == 50) {
+                cam.senderPtsZero = C0;
+            }
+            final long truth = C0 + i * FRAME;
+            cam.frame(i * FRAME, truth, truth + LATENCY, i % GOP == 0);
+        }
+        assertTrue(cam.clock.senderAnchored());
+        assertEquals(9, cam.records);
+    }
+
+    /**
+     * A camera clock that is impossible (ahead of ours: frames read before they were captured) or implausible (far
+     * behind ours: never set, or an hour off) is not used: the frames are stamped from their arrivals.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {5_000, 1_000_000, -2_000_000, -3_600_000_000L, -C0})
+    void aCameraClockThatDisagreesWithTheArrivalsIsNotUsed(final long clockError) {
+        final Camera cam = new Camera();
+        cam.senderPtsZero = C0 + LATENCY + clockError;
+        for (int i = 0; i < 250; i++) {
+            final long truth = C0 + i * FRAME;
+            cam.frame(i * FRAME, truth, truth + LATENCY, i % GOP == 0);
+        }
+        assertTrue(!cam.clock.senderAnchored(), "clock error " + clockError);
+        assertEquals(9, cam.records);
+        assertEquals(LATENCY, cam.worstErrorMicros);
+    }
+
+    /** With a burst at connect the report is checked against the arrivals once they settle, not the late burst. */
+    @Test
+    void senderReportsWithABurstAtConnect() {
+        final Camera cam = new Camera();
+        cam.clock.senderClock(C0);
+        cam.senderPtsZero = C0;
+        cam.connect(C0, 50, 300);
+        assertTrue(cam.clock.senderAnchored());
+        assertEquals(0, cam.worstErrorMicros);
+    }
+
+    @Test
+    void aNewConnectionForgetsTheLastOnesCameraClock() {
+        final CaptureClock c = CaptureClock.live();
+        c.senderClock(C0);
+        c.observe(0, C0 + LATENCY);
+        assertTrue(c.senderAnchored());
+        c.connected(0);
+        c.observe(0, C0 + 5_000_000);
+        assertTrue(!c.senderAnchored(), "the next connection's PTS 0 is another moment");
+    }
+
+    /**
+     * A reader that drains what piled up at connect at only 1.05x real time (a loaded host): its offset keeps falling
+     * by 2 ms a frame, so the timeline is not settled (the segmenter does not cut) until it reads in real time for a
+     * second; a record cut before would have been stamped up to 250 ms late.
+     */
+    @Test
+    void aBacklogDrainedSlowlyIsNotSettledUntilTheReaderCatchesUp() {
+        final CaptureClock c = CaptureClock.live();
+        c.connected(0);
+        final long backlog = 250_000;
+        long read = C0 + backlog;
+        int i = 0;
+        for (; read - (C0 + i * FRAME) > LATENCY; i++) {
+            c.observe(i * FRAME, read);
+            assertTrue(!c.settled(), "frame " + i + " read " + (read - C0 - i * FRAME) + " us late");
+            read += FRAME * 100 / 105;
+        }
+        final int caughtUp = i;
+        for (; i < caughtUp + 2 * GOP; i++) {
+            c.observe(i * FRAME, C0 + i * FRAME + LATENCY);
+        }
+        assertTrue(c.settled(), "a second of real-time reading settles it");
+        assertEquals(C0 + caughtUp * FRAME + LATENCY, c.stamp(caughtUp * FRAME, 0, C0 + i * FRAME),
+            "and the offset is the real-time one");
+    }
+
+    @Test
+    void aSteadyStreamSettlesAfterASecondAndACameraClockAtOnce() {
+        final CaptureClock c = CaptureClock.live();
+        for (int i = 0; i < GOP; i++) {
+            c.observe(i * FRAME, C0 + i * FRAME + LATENCY + (i % 3) * 1000);
+            assertEquals(i * FRAME >= 1_000_000, c.settled(), "frame " + i);
+        }
+        final CaptureClock reported = CaptureClock.live();
+        reported.senderClock(C0);
+        reported.observe(0, C0 + LATENCY);
+        assertTrue(reported.settled(), "the camera's clock does not wait for arrivals to settle");
     }
 
     @Test

@@ -238,8 +238,8 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     }
 
     /** The model's CPU cost per frame: ONNX Runtime CPU, one intra-op thread, batches of 8, best of repeat. */
-    private static double modelMsPerFrame(final Path model, final ModelContract c, final int repeat,
-                                          final ThreadMXBean cpu) throws Exception {
+    static double modelMsPerFrame(final Path model, final ModelContract c, final int repeat,
+                                  final ThreadMXBean cpu) throws Exception {
         final int batch = 8;
         final float[] data = new float[batch * 3 * c.inputHeight() * c.inputWidth()];
         final Random random = new Random(1);

@@ -16,6 +16,8 @@ import io.mobileformer.streams.synthetic.SyntheticFeed;
 import io.mobileformer.streams.synthetic.SyntheticScene;
 import io.mobileformer.streams.topology.DetectionApp;
 import io.mobileformer.streams.topology.PipelineConfig;
+import io.mobileformer.streams.view.LiveView;
+import io.mobileformer.streams.view.ViewSources;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -106,6 +108,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "0", paramLabel = "PORT",
         description = "Serve /metrics, /health/live and /health/ready on 127.0.0.1:PORT while the demo runs (0: off).")
     private int metricsPort;
+    @Option(names = "--view-port", defaultValue = "-1", paramLabel = "PORT",
+        description = "Serve the live view (as ./mfs view) on this port of 127.0.0.1 while the demo runs; 0: any free "
+            + "port; -1: no view.")
+    private int viewPort;
     @Spec
     private CommandSpec spec;
 
@@ -175,10 +181,23 @@ final class DemoCommand implements Callable<Integer> {
                         outDir, pngs, out);
                     out.println(clipCamera.describe());
                 }
-                return new DemoRun(kafka, app, clipCamera, cameras, fps, width, height, seconds, pngs, outDir, out)
-                    .run();
+                try (LiveView view = viewPort < 0 ? null : liveView(kafka, real ? List.of(app, realApp)
+                    : List.of(app))) {
+                    if (view != null) {
+                        out.println(view.describe());
+                    }
+                    return new DemoRun(kafka, app, clipCamera, cameras, fps, width, height, seconds, pngs, outDir, out)
+                        .run();
+                }
             }
         }
+    }
+
+    /** The live view of the demo's pipelines, on loopback (credentials from MFS_VIEW_*, as for ./mfs view). */
+    private LiveView liveView(final EmbeddedKafka kafka, final List<DetectionApp> apps) throws java.io.IOException {
+        return LiveView.start(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+            apps.stream().map(a -> ViewSources.of(a.config())).toList(),
+            LiveView.Options.loopback(viewPort, DemoClipCamera.DRAW_SCORE));
     }
 
     /** A consumer of the demo's outputs as a downstream application sees them: committed records only, from the start. */

@@ -3,6 +3,7 @@ package io.mobileformer.streams.cli;
 import io.mobileformer.streams.ingest.IngestCommand;
 import io.mobileformer.streams.topology.PipelineConfig;
 import io.mobileformer.streams.topology.RunCommand;
+import io.mobileformer.streams.view.ViewCommand;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -30,8 +31,9 @@ import java.util.concurrent.Callable;
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run ./mfs <command> --help for a command's options; the Kafka and pipeline settings of run are "
         + "documented by ./mfs config-docs."},
-    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, BrokerCommand.class, Main.Bench.class,
-        ModelCommand.class, EvalCommand.class, GpuCheckCommand.class, Main.ConfigDocs.class, HelpCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, ViewCommand.class, BrokerCommand.class,
+        Main.Bench.class, ModelCommand.class, EvalCommand.class, GpuCheckCommand.class, Main.ConfigDocs.class,
+        HelpCommand.class})
 public final class Main implements Runnable {
     /** The model of the demo and the pipeline benchmark when none is named, as help text. */
     static final String DEFAULT_MODEL = "models/demo.onnx, or models/tiny-centernet.onnx without it";
@@ -46,14 +48,15 @@ public final class Main implements Runnable {
 
     /** {@code ./mfs bench <what>}. */
     @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks, each printing its ratios.",
-        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class})
+        subcommands = {BenchPipelineCommand.class, BenchDecodeCommand.class, BenchEnginesCommand.class,
+            BenchViewCommand.class})
     static final class Bench implements Runnable {
         @Spec
         private CommandSpec spec;
 
         @Override
         public void run() {
-            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode or engines");
+            throw new ParameterException(spec.commandLine(), "Missing required benchmark: pipeline, decode, engines or view");
         }
     }
 

@@ -9,9 +9,11 @@ import io.mobileformer.streams.decode.Preprocessor;
 import io.mobileformer.streams.embedded.EmbeddedKafka;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
+import io.mobileformer.streams.media.FfmpegLog;
 import io.mobileformer.streams.testing.H264Clip;
 import io.mobileformer.streams.testing.RtspTestServer.Behaviour;
 import io.mobileformer.streams.testing.RtspTestServer;
+import io.mobileformer.streams.testing.SendTimes;
 import io.mobileformer.streams.testing.SharedKafka;
 import io.mobileformer.streams.topology.PipelineConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -19,21 +21,28 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -42,6 +51,7 @@ import javax.management.ObjectName;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -51,6 +61,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class RtspIngestIT {
     private static final String PASSWORD = "Camera-Pa55word";
+    /** The real-footage test's auth schedule runs 20 times faster than the defaults (60 s base, 15 min cap). */
+    private static final int AUTH_SPEEDUP = 20;
     private static H264Clip clip;
 
     private final PrintStream originalErr = System.err;
@@ -338,6 +350,293 @@ class RtspIngestIT {
         }
     }
 
+    private static H264Clip footage;
+    private static Map<String, Integer> footagePictures;
+
+    /** {@code samples/vtest-tail.ts}, read once: real footage with B-frames, 10 fps, a key frame every second. */
+    private static synchronized H264Clip footage() throws Exception {
+        if (footage == null) {
+            footage = H264Clip.read(Path.of("samples/vtest-tail.ts"));
+            footagePictures = footage.pictures();
+            assertEquals(200, footage.units().size());
+            assertTrue(footage.reorderTicks() > 0, "B-frames: frames are sent out of presentation order");
+        }
+        return footage;
+    }
+
+    /**
+     * The capture clock end to end, on real footage whose timeline the test knows: two loopback RTSP cameras serve
+     * {@code samples/vtest-tail.ts} (a real campus camera, H.264 High with B-frames, 10 fps, a key frame every
+     * second) as RTP with timestamps from the file's own PTS, looped on a continuous timeline, one with RTCP sender
+     * reports and one without; both are frozen briefly (connections up), killed and restarted on the same timeline,
+     * then frozen for longer than the socket timeout. A third camera refuses the password, for the auth-failure
+     * schedule. Real FFmpeg client, real broker.
+     *
+     * <p>How the test knows which source frame each published frame is: the remuxer copies coded slices byte for
+     * byte, so each frame demuxed from a record is found in the clip by a digest of its slices
+     * ({@link H264Clip#picture}), and the server's timeline ({@link RtspTestServer#captureMicros}) says when the camera
+     * captured that frame in the loop nearest to the stamped time.
+     */
+    @Test
+    void realFootageKilledFrozenAndRestartedStaysOnTheSourcesTimeline() throws Exception {
+        footage();
+        final String topic = "ingest-real-" + UUID.randomUUID();
+        kafka.createTopics(1, topic);
+        // the cameras have been capturing for a while (mid-clip), each on its own timeline
+        final long origin = nowMicros() - 7_300_000;
+        final RtspTestServer sr = track(RtspTestServer.start(0, footage, null, null, origin, true));
+        final RtspTestServer pts = track(RtspTestServer.start(0, footage, null, null, origin - 3_130_000, false));
+        final RtspTestServer locked = track(RtspTestServer.start(0, footage, "admin", PASSWORD, origin, false));
+        final Map<String, String> props = new HashMap<>();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("topic", topic);
+        props.put("cameras", "sr,pts,locked");
+        props.put("camera.sr.url", sr.url(null));
+        props.put("camera.pts.url", pts.url(null));
+        props.put("camera.locked.url", locked.url("admin:Wrong-" + PASSWORD));
+        props.put("segment.ms", "1000");
+        props.put("source.io-timeout-ms", "2000");
+        props.put("source.stall-timeout-ms", "4000");
+        props.put("source.backoff.base-ms", "200");
+        props.put("source.backoff.max-ms", "800");
+        props.put("source.auth-backoff.base-ms", Long.toString(60_000 / AUTH_SPEEDUP));
+        props.put("source.auth-backoff.max-ms", Long.toString(900_000 / AUTH_SPEEDUP));
+        props.put("sequence.origin", "zero");
+        props.put("health.log-interval-ms", "2000");
+        props.put("producer.interceptor.classes", SendTimes.class.getName());
+        final Collector records = track(new Collector(kafka.bootstrapServers(), topic));
+        final Ingest ingest = track(Ingest.start(IngestConfig.of(props)));
+        final List<String> cams = List.of("sr", "pts");
+
+        await(Duration.ofSeconds(30), () -> records.of("sr").size() >= 3 && records.of("pts").size() >= 3,
+            "both cameras publish", ingest);
+
+        // a short freeze: no video for 300 ms (and up to a second more until the next key frame), connections up
+        freeze(300, sr, pts);
+        final Map<String, Integer> atThaw = counts(records, cams);
+        await(Duration.ofSeconds(15), () -> grew(records, atThaw, 3), "video resumes on the same connections", ingest);
+        assertEquals(1, sr.plays(), "the short freeze did not cost a reconnect");
+        assertEquals(1, pts.plays());
+
+        // kill both servers; restart them 4 s later on the same ports and the same timelines
+        sr.close();
+        pts.close();
+        await(Duration.ofSeconds(10), () -> cams.stream().allMatch(c -> ingest.health(c).state()
+            == CameraHealth.State.RECONNECTING), "both notice their server died", ingest);
+        Thread.sleep(4000);
+        final Map<String, Integer> atRestart = counts(records, cams);
+        final long restarted = System.nanoTime();
+        final RtspTestServer sr2 = track(RtspTestServer.start(sr.port(), footage, null, null, origin, true));
+        final RtspTestServer pts2 = track(RtspTestServer.start(pts.port(), footage, null, null, origin - 3_130_000,
+            false));
+        final Map<String, Long> connectedMs = new HashMap<>();
+        final Map<String, Long> publishedMs = new HashMap<>();
+        final long end = restarted + Duration.ofSeconds(20).toNanos();
+        while (publishedMs.size() < cams.size() && System.nanoTime() < end) {
+            for (final String c : cams) {
+                final long ms = (System.nanoTime() - restarted) / 1_000_000;
+                if (!connectedMs.containsKey(c) && ingest.health(c).state() == CameraHealth.State.CONNECTED) {
+                    connectedMs.put(c, ms);
+                }
+                if (!publishedMs.containsKey(c) && records.of(c).size() > atRestart.get(c)) {
+                    publishedMs.put(c, ms);
+                }
+            }
+            Thread.sleep(10);
+        }
+        assertEquals(2, publishedMs.size(), "both cameras publish again after the restart: " + ingest.snapshots());
+        for (final String c : cams) {
+            System.out.printf(Locale.ROOT, "reconnect %s: connected %d ms after its server restarted (open took %d ms, "
+                    + "backoff cap 800 ms), first record %d ms after%n", c, connectedMs.get(c),
+                ingest.health(c).lastConnectMs(), publishedMs.get(c));
+            assertEquals(1, ingest.health(c).snapshot().reconnects(), ingest.health(c).snapshot().logLine());
+        }
+        final Map<String, Integer> afterRestart = counts(records, cams);
+        await(Duration.ofSeconds(15), () -> grew(records, afterRestart, 3), "both flow after the restart", ingest);
+
+        // a long freeze: connections stay open on the server, no video for 4 s (twice source.io-timeout-ms)
+        freeze(4000, sr2, pts2);
+        final Map<String, Integer> atResume = counts(records, cams);
+        await(Duration.ofSeconds(20), () -> grew(records, atResume, 3), "both recover after the freeze", ingest);
+        for (final String c : cams) {
+            assertEquals(2, ingest.health(c).snapshot().reconnects(), ingest.health(c).snapshot().logLine());
+        }
+
+        // the refused camera: ten minutes of its schedule, compressed
+        final List<Long> tries = locked.connectionMicros();
+        assertFalse(tries.isEmpty(), "the locked camera was tried");
+        final long window = 600_000_000L / AUTH_SPEEDUP;
+        final long sleep = tries.get(0) + window - nowMicros();
+        if (sleep > 0) {
+            Thread.sleep(sleep / 1000 + 1);
+        }
+        final long attempts = locked.connectionMicros().stream().filter(t -> t < tries.get(0) + window).count();
+        final CameraHealth.Snapshot auth = ingest.health("locked").snapshot();
+        System.out.printf(Locale.ROOT, "auth: %d login attempts in %d s (ten minutes at %dx: base %d ms, cap %d ms), "
+                + "%d requests refused; real schedule (base 60 s, cap 15 min, waits in [cap/2, cap]): tries at 0, "
+                + ">=30 s, >=90 s, >=210 s, >=450 s, >=900 s, so at most 5 in ten minutes; %s%n", attempts,
+            window / 1_000_000, AUTH_SPEEDUP, 60_000 / AUTH_SPEEDUP, 900_000 / AUTH_SPEEDUP, locked.refusals(),
+            auth.logLine());
+        // compressed: waits >= 1.5, 3, 6, 12 s (tries by 22.5 s at the earliest, the next after 45 s) and <= 3, 6, 12 s
+        // (a fourth try by 21 s): 4 or 5 tries
+        assertTrue(attempts >= 4 && attempts <= 5, attempts + " attempts in ten compressed minutes");
+        assertEquals(CameraHealth.State.AUTH_FAILED, auth.state(), auth.logLine());
+        assertEquals(0, locked.plays());
+        assertEquals(0, records.of("locked").size());
+
+        ingest.close();
+        final Map<String, Integer> finalCounts = counts(records, cams);
+        await(Duration.ofSeconds(10), () -> cams.stream().allMatch(c -> records.of(c).size()
+            == SendTimes.of(topic, c).size()), "every record sent is read back " + finalCounts, ingest);
+
+        final String log = stderr.toString(StandardCharsets.UTF_8);
+        final long anchoredSr = log.lines()
+            .filter(l -> l.contains("camera sr: capture times from the camera's clock")).count();
+        System.out.printf(Locale.ROOT, "sender reports: %d sent by the first server, %d by the restarted one; "
+            + "camera sr anchored on them on %d of %d connections%n", sr.senderReports(), sr2.senderReports(), anchoredSr,
+            ingest.health("sr").snapshot().reconnects() + 1);
+        assertTrue(sr.senderReports() > 0 && sr2.senderReports() > 0);
+        assertEquals(3, anchoredSr, "every connection of camera sr used its sender reports");
+        assertFalse(log.contains("camera pts: capture times from the camera's clock"), "camera pts sent none");
+        assertFalse(log.contains("no longer agrees"), log.lines().filter(l -> l.contains("no longer agrees")).toList()
+            .toString());
+        assertFalse(log.contains(PASSWORD), "the password never reaches a log");
+
+        final long frameMicros = Math.round(1e6 / footage.fps());
+        for (final String c : cams) {
+            final Timeline t = onTheSourcesTimeline(c, records.of(c), SendTimes.of(topic, c),
+                c.equals("sr") ? sr2 : pts2);
+            System.out.printf(Locale.ROOT, "capture clock %s: %d records, %d frames; frame time - source capture time: "
+                    + "min %+.1f ms, median %+.1f ms, max %+.1f ms (limit: one frame, %d ms); latest frame %.1f ms "
+                    + "before its record was published at the closest%n", c, records.of(c).size(), t.errors.size(),
+                t.percentile(0) / 1e3, t.percentile(50) / 1e3, t.percentile(100) / 1e3, frameMicros / 1000,
+                t.closestToPublish / 1e3);
+        }
+    }
+
+    /** Errors against the source's timeline, microseconds, and the smallest publish-minus-last-frame margin. */
+    private record Timeline(List<Long> errors, long closestToPublish) {
+        double percentile(final int p) {
+            final List<Long> sorted = errors.stream().sorted().toList();
+            return sorted.get(Math.min(sorted.size() - 1, sorted.size() * p / 100));
+        }
+    }
+
+    /**
+     * Every frame of every record of one camera: a frame the camera sent (found in the clip), in the source's decode
+     * order within its record, with a time (captureTime plus its presentation offset, as the detector computes it)
+     * strictly later than the frame before, not later than the moment its record was published, and within one frame
+     * interval of when the camera captured it.
+     */
+    private static Timeline onTheSourcesTimeline(final String camera, final List<FrameEnvelope> envs,
+                                                 final Map<Long, Long> sent, final RtspTestServer timeline)
+        throws Exception {
+        final long frameMicros = Math.round(1e6 / footage.fps());
+        final int n = footage.units().size();
+        final List<Long> errors = new ArrayList<>();
+        final List<String> perRecord = new ArrayList<>();
+        final List<String> wrong = new ArrayList<>();
+        long previous = Long.MIN_VALUE;
+        long closest = Long.MAX_VALUE;
+        for (int i = 0; i < envs.size(); i++) {
+            final FrameEnvelope env = envs.get(i);
+            assertEquals(i, env.getSequence(), camera + ": sequences start at 0 with no gap and no duplicate");
+            final byte[] payload = new byte[env.getPayload().remaining()];
+            env.getPayload().duplicate().get(payload);
+            final List<Frame> coded = demux(payload);
+            final List<DecodedFrame> decoded = decode(env);
+            final String where = camera + " record " + i;
+            assertTrue(coded.get(0).key, where + " starts with a key frame");
+            assertEquals(coded.size(), decoded.size(), where + ": every frame decodes");
+            // frames the camera did not send (a freeze) leave gaps, but none comes twice or out of decode order
+            for (int j = 1; j < coded.size(); j++) {
+                final int step = Math.floorMod(coded.get(j).clipIndex - coded.get(j - 1).clipIndex, n);
+                assertTrue(step >= 1 && step < n / 2, where + ": frame " + j + " follows the one before in the "
+                    + "source's decode order: " + coded.stream().map(Frame::clipIndex).toList());
+            }
+            final List<Frame> shown = coded.stream().sorted(Comparator.comparingLong(Frame::ptsMicros)).toList();
+            final Instant c = env.getCaptureTime();
+            final long capture = c.getEpochSecond() * 1_000_000 + c.getNano() / 1000;
+            final Long publishedAt = sent.get(env.getSequence());
+            assertNotNull(publishedAt, where + " was sent");
+            for (int j = 0; j < shown.size(); j++) {
+                final long offset = shown.get(j).ptsMicros - shown.get(0).ptsMicros;
+                assertTrue(Math.abs(decoded.get(j).ptsMicros() - offset) <= 1, where + ": the decoder's offset "
+                    + decoded.get(j).ptsMicros() + " is the stream's " + offset);
+                final long t = capture + decoded.get(j).ptsMicros();
+                assertTrue(t > previous, where + ", frame " + j + ": " + t + " after " + previous);
+                previous = t;
+                assertTrue(t <= publishedAt, where + ", frame " + j + " is " + (t - publishedAt)
+                    + " us later than the moment its record was published");
+                closest = Math.min(closest, publishedAt - t);
+                final long error = t - timeline.captureMicros(shown.get(j).clipIndex, t);
+                if (Math.abs(error) >= frameMicros) {
+                    wrong.add(where + ", frame " + j + " (source frame " + shown.get(j).clipIndex + "): " + error
+                        + " us");
+                }
+                errors.add(error);
+            }
+            perRecord.add(String.format(Locale.ROOT, "%d:%+.1fms/%df", i, errors.get(errors.size() - shown.size())
+                / 1e3, shown.size()));
+        }
+        System.out.println("capture clock " + camera + ", first frame's distance to the source's timeline per record: "
+            + perRecord);
+        assertTrue(wrong.isEmpty(), camera + ": frames more than one frame interval from when the camera captured "
+            + "them: " + wrong);
+        return new Timeline(errors, closest);
+    }
+
+    /** A coded frame of a record: which frame of the clip it is, its PTS in the record, whether it is a key frame. */
+    private record Frame(int clipIndex, long ptsMicros, boolean key) {
+    }
+
+    private static List<Frame> demux(final byte[] ts) throws Exception {
+        final List<Frame> frames = new ArrayList<>();
+        FfmpegLog.install();
+        try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(new ByteArrayInputStream(ts))) {
+            g.setFormat("mpegts");
+            g.start();
+            AVPacket p;
+            while ((p = g.grabPacket()) != null) {
+                final byte[] data = new byte[p.size()];
+                p.data().get(data);
+                final Integer index = footagePictures.get(H264Clip.picture(H264Clip.split(data)));
+                assertNotNull(index, "every published frame is one the camera sent");
+                frames.add(new Frame(index, Math.floorDiv(p.pts() * 100, 9),
+                    (p.flags() & avcodec.AV_PKT_FLAG_KEY) != 0));
+                avcodec.av_packet_unref(p);
+            }
+            g.stop();
+        }
+        return frames;
+    }
+
+    /** Stops the video of every server for {@code ms}, connections open, then lets it flow again. */
+    private static void freeze(final long ms, final RtspTestServer... servers) throws InterruptedException {
+        for (final RtspTestServer s : servers) {
+            s.video(RtspTestServer.Video.FROZEN);
+        }
+        Thread.sleep(ms);
+        for (final RtspTestServer s : servers) {
+            s.video(RtspTestServer.Video.FLOWING);
+        }
+    }
+
+    private static Map<String, Integer> counts(final Collector records, final List<String> cams) {
+        final Map<String, Integer> m = new HashMap<>();
+        cams.forEach(c -> m.put(c, records.of(c).size()));
+        return m;
+    }
+
+    private static boolean grew(final Collector records, final Map<String, Integer> from, final int by) {
+        return from.entrySet().stream().allMatch(e -> records.of(e.getKey()).size() >= e.getValue() + by);
+    }
+
+    private static long nowMicros() {
+        final Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
     /**
      * The capture-clock rule, end to end: every frame time (captureTime + the frame's offset in its segment) is
      * strictly increasing per camera and not later than the moment the record was received (so not later than the
@@ -391,7 +690,7 @@ class RtspIngestIT {
         }
     }
 
-    private static List<DecodedFrame> decode(final FrameEnvelope env) throws Exception {
+    static List<DecodedFrame> decode(final FrameEnvelope env) throws Exception {
         final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
             new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final byte[] payload = new byte[env.getPayload().remaining()];
@@ -417,8 +716,8 @@ class RtspIngestIT {
     }
 
     /** Waits for a condition, polling; fails with the cameras' health when it does not come. */
-    private static void await(final Duration timeout, final BooleanSupplier condition, final String what,
-                              final Ingest ingest) throws InterruptedException {
+    static void await(final Duration timeout, final BooleanSupplier condition, final String what,
+                      final Ingest ingest) throws InterruptedException {
         final long end = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
@@ -478,7 +777,7 @@ class RtspIngestIT {
     }
 
     /** Writes to two streams. */
-    private static final class Tee extends OutputStream {
+    static final class Tee extends OutputStream {
         private final OutputStream a;
         private final OutputStream b;
 

@@ -21,7 +21,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A small RTSP server on loopback for integration tests: serves one looping H.264 {@link H264Clip} as a live camera
  * would (RTSP 1.0, RTP/AVP over TCP interleaved, RFC 6184 single-NAL and FU-A packetization, optional Basic
- * authentication), at real time.
+ * authentication, optional RTCP sender reports), at real time.
+ *
+ * <p>The camera's timeline is known to the test: frame {@code k} of loop {@code L} is captured at
+ * {@code origin + pts(k) + L * loop} ({@link #captureMicros}), whatever connections come and go, and a restarted
+ * server given the same origin goes on with the same timeline, as a camera that kept capturing while its network was
+ * down (the plain {@link #start(int, H264Clip, Behaviour, String, String)} starts every session at frame 0 instead,
+ * with no burst). Each access unit is sent, in decode order, one frame interval after the one before, as early as its
+ * reordering allows ({@link H264Clip#reorderTicks()} after its decoding time: a clip with B-frames sends each
+ * P-frame the moment it is captured, the B-frames that need it later); its RTP timestamp is its capture time (plus a
+ * random base per session, as RFC 3550 asks). A new session starts with the last key frame and what followed it, sent
+ * at once (a camera's GOP cache: a burst at connect), then goes on at real time; after a freeze the video resumes at a
+ * key frame. Sender reports (RFC 3550 section 6.4.1: the camera's NTP time and the RTP timestamp of the same instant)
+ * go on the interleaved RTCP channel after that burst and every second, frozen or not.
  *
  * <p>Why our own: Debian's ffmpeg 5.1 cannot serve RTSP ({@code -rtsp_flags listen} exists only for its demuxer, to
  * receive a push), and a test server can misbehave on purpose: {@link #close()} kills it mid-stream (every socket
@@ -50,6 +62,9 @@ public final class RtspTestServer implements AutoCloseable {
     }
 
     private static final int MTU = 1400;
+    /** Seconds from the NTP epoch (1900) to the Unix epoch. */
+    private static final long NTP_UNIX_SECONDS = 2_208_988_800L;
+    private static final long SENDER_REPORT_MICROS = 1_000_000;
 
     private final H264Clip clip;
     private final Behaviour behaviour;
@@ -59,13 +74,23 @@ public final class RtspTestServer implements AutoCloseable {
     private final AtomicInteger plays = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Long> keyFramesSentMicros = new CopyOnWriteArrayList<>();
+    private final List<Long> connectionMicros = new CopyOnWriteArrayList<>();
+    private final AtomicInteger refusals = new AtomicInteger();
+    private final AtomicInteger senderReports = new AtomicInteger();
+    private final long originMicros;
+    private final boolean sendReports;
+    private final boolean live;
     private volatile Video video = Video.FLOWING;
     private volatile long lastVideoSentNanos;
     private volatile boolean closed;
 
     private RtspTestServer(final int port, final H264Clip clip, final Behaviour behaviour, final String user,
-                           final String password) throws IOException {
+                           final String password, final long originMicros, final boolean sendReports)
+        throws IOException {
         this.clip = clip;
+        this.originMicros = originMicros;
+        this.sendReports = sendReports;
+        this.live = originMicros != Long.MIN_VALUE;
         this.behaviour = behaviour;
         this.basicAuth = user == null ? null : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
             .getBytes(StandardCharsets.UTF_8));
@@ -83,7 +108,47 @@ public final class RtspTestServer implements AutoCloseable {
      */
     public static RtspTestServer start(final int port, final H264Clip clip, final Behaviour behaviour,
                                        final String user, final String password) throws IOException {
-        return new RtspTestServer(port, clip, behaviour, user, password);
+        return new RtspTestServer(port, clip, behaviour, user, password, Long.MIN_VALUE, false);
+    }
+
+    /**
+     * A camera whose frame 0 was captured at {@code originMicros} (pass a killed server's {@link #originMicros()} to
+     * restart the same camera), with or without RTCP sender reports.
+     */
+    public static RtspTestServer start(final int port, final H264Clip clip, final String user, final String password,
+                                       final long originMicros, final boolean senderReports) throws IOException {
+        return new RtspTestServer(port, clip, Behaviour.SERVE, user, password, originMicros, senderReports);
+    }
+
+    /** When the camera captured frame 0 of its clip, microseconds since the epoch. */
+    public long originMicros() {
+        return originMicros;
+    }
+
+    /**
+     * The source's own timeline: when the camera captured frame {@code clipIndex} (decode order) in the loop nearest to
+     * {@code nearMicros}, microseconds since the epoch.
+     */
+    public long captureMicros(final int clipIndex, final long nearMicros) {
+        final long pts = micros(clip.pts().get(clipIndex));
+        final long loop = micros(clip.loopTicks());
+        final long l = Math.round((double) (nearMicros - originMicros - pts) / loop);
+        return originMicros + pts + l * loop;
+    }
+
+    /** When connections were accepted, microseconds since the epoch. */
+    public List<Long> connectionMicros() {
+        return List.copyOf(connectionMicros);
+    }
+
+    /** Requests answered 401 (wrong or missing credentials). */
+    public int refusals() {
+        return refusals.get();
+    }
+
+    /** RTCP sender reports sent, all sessions. */
+    public int senderReports() {
+        return senderReports.get();
     }
 
     public int port() {
@@ -106,8 +171,8 @@ public final class RtspTestServer implements AutoCloseable {
     }
 
     /**
-     * Wall-clock times (microseconds since the epoch) at which a key frame was sent, in any session: the source's own
-     * timeline, which a segment's capture time must match.
+     * Capture times (microseconds since the epoch) of the key frames sent, in any session: the source's own timeline,
+     * which a segment's capture time must match. (Sent at that moment, unless in the burst that starts a session.)
      */
     public List<Long> keyFramesSentMicros() {
         return List.copyOf(keyFramesSentMicros);
@@ -147,6 +212,7 @@ public final class RtspTestServer implements AutoCloseable {
             try {
                 final Socket s = server.accept();
                 connections.incrementAndGet();
+                connectionMicros.add(nowMicros());
                 clients.add(s);
                 final Thread t = new Thread(() -> session(s), "rtsp-test-session-" + s.getPort());
                 t.setDaemon(true);
@@ -175,6 +241,7 @@ public final class RtspTestServer implements AutoCloseable {
                 int status = 200;
                 if (basicAuth != null && !r.method.equals("OPTIONS") && !basicAuth.equals(r.header("authorization"))) {
                     status = 401;
+                    refusals.incrementAndGet();
                     headers.append("WWW-Authenticate: Basic realm=\"mfs-test\"\r\n");
                     respond(out, writeLock, r, status, headers, null);
                     continue;
@@ -197,11 +264,18 @@ public final class RtspTestServer implements AutoCloseable {
                         headers.append("Session: 4242;timeout=60\r\n");
                     }
                     case "PLAY" -> {
-                        headers.append("Session: 4242\r\nRange: npt=0.000-\r\n");
+                        final Start start = start();
+                        // RTP-Info (RFC 2326 12.33) says where the stream starts, as cameras do: without it FFmpeg
+                        // drops the first packet while it learns the sequence numbers
+                        headers.append("Session: 4242\r\nRange: npt=0.000-\r\nRTP-Info: url=").append(base)
+                            .append("track1;seq=").append(start.seq).append(";rtptime=")
+                            .append(Integer.toUnsignedString(start.rtpBase + (int) captureTicks(start.first)))
+                            .append("\r\n");
                         respond(out, writeLock, r, status, headers, null);
                         if (sender == null) {
                             plays.incrementAndGet();
-                            sender = new Thread(() -> stream(out, writeLock), "rtsp-test-rtp-" + socket.getPort());
+                            sender = new Thread(() -> stream(out, writeLock, start), "rtsp-test-rtp-"
+                                + socket.getPort());
                             sender.setDaemon(true);
                             sender.start();
                         }
@@ -258,22 +332,73 @@ public final class RtspTestServer implements AutoCloseable {
         }
     }
 
-    /** Sends the clip, looped, at real time as RTP over the RTSP connection (interleaved channel 0). */
-    private void stream(final OutputStream out, final Object lock) {
-        final long start = System.nanoTime();
-        final long frameNanos = Math.round(1e9 / clip.fps());
-        int seq = 0;
+    /**
+     * Where a session starts: its timeline's origin, the first access unit it sends (the last key frame before the
+     * next one due: a burst, for a camera on a fixed timeline) and the next one due, its random RTP bases.
+     */
+    private record Start(long origin, long first, long next, int rtpBase, int ssrc, int seq) {
+    }
+
+    private Start start() {
+        final java.util.Random random = new java.util.Random();
         final int n = clip.units().size();
+        // a camera (fixed origin) goes on with its timeline and starts a session at its last key frame; the plain
+        // test server starts every session's timeline at frame 0, now
+        final long origin = live ? originMicros : nowMicros();
+        final long firstSend = clip.dts().get(0) + clip.reorderTicks();
+        final long next = live ? Math.max(0, Math.floorDiv(ticks(nowMicros() - origin) - firstSend,
+            clip.frameTicks()) + 1) : 0;
+        long from = next - 1;
+        while (from >= 0 && !clip.keys().get((int) (from % n))) {
+            from--;
+        }
+        return new Start(origin, from >= 0 ? from : next, next, random.nextInt(1 << 30), random.nextInt(),
+            random.nextInt(1 << 15));
+    }
+
+    /** Capture time of access unit {@code g} of the timeline (frame {@code g % n} of loop {@code g / n}), 90 kHz. */
+    private long captureTicks(final long g) {
+        final int n = clip.units().size();
+        return clip.pts().get((int) (g % n)) + g / n * clip.loopTicks();
+    }
+
+    /** Sends the clip, looped, at real time as RTP over the RTSP connection (interleaved channel 0, RTCP on 1). */
+    private void stream(final OutputStream out, final Object lock, final Start start) {
+        final int rtpBase = start.rtpBase;
+        final Sender sender = new Sender(out, lock, start.ssrc, start.seq);
+        final int n = clip.units().size();
+        final long frame = clip.frameTicks();
+        final long firstSend = clip.dts().get(0) + clip.reorderTicks();
+        final long origin = start.origin;
         try {
-            for (long i = 0; !closed; i++) {
-                final long wait = start + i * frameNanos - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            long g = start.next;
+            boolean needKey = false;
+            if (video == Video.FLOWING) {
+                for (long b = start.first; b < g; b++) {
+                    send(sender, b, origin, rtpBase);
+                }
+            }
+            long nextReport = 0;
+            for (; !closed; g++) {
+                final long due = origin + micros(firstSend + g * frame);
+                long now;
+                while ((now = nowMicros()) < due) {
+                    if (sendReports && now >= nextReport) {
+                        sender.senderReport(now, rtpBase + (int) ticks(now - origin));
+                        senderReports.incrementAndGet();
+                        nextReport = now + SENDER_REPORT_MICROS;
+                    }
+                    final long wait = Math.min(due, sendReports ? nextReport : due) - now;
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1000, (int) (wait % 1000) * 1000);
+                    }
                 }
                 if (video == Video.FROZEN) {
+                    needKey = true;
                     continue;
                 }
                 if (video == Video.NOISE) {
+                    needKey = true;
                     synchronized (lock) {
                         out.write(new byte[] {'$', 4, 0, 100});
                         out.write(new byte[100]);
@@ -281,66 +406,145 @@ public final class RtspTestServer implements AutoCloseable {
                     }
                     continue;
                 }
-                final int rtpTime = (int) (i * 90_000 / clip.fps());
-                final List<byte[]> nals = clip.units().get((int) (i % n));
-                if (clip.keys().get((int) (i % n))) {
-                    final java.time.Instant now = java.time.Instant.now();
-                    keyFramesSentMicros.add(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000);
+                if (needKey && !clip.keys().get((int) (g % n))) {
+                    continue;       // an encoder that stopped restarts with a key frame
                 }
-                for (int k = 0; k < nals.size(); k++) {
-                    seq = packetize(out, lock, nals.get(k), k == nals.size() - 1, rtpTime, seq);
-                }
-                lastVideoSentNanos = System.nanoTime();
+                needKey = false;
+                send(sender, g, origin, rtpBase);
             }
         } catch (final IOException | InterruptedException e) {
             // connection closed
         }
     }
 
-    private static int packetize(final OutputStream out, final Object lock, final byte[] nal, final boolean last,
-                                 final int rtpTime, final int seq) throws IOException {
-        if (nal.length <= MTU) {
-            rtp(out, lock, seq, rtpTime, last, nal, 0, nal.length, null);
-            return seq + 1;
+    /** Sends access unit {@code g} of the camera's timeline (frame {@code g % n} of loop {@code g / n}). */
+    private void send(final Sender sender, final long g, final long origin, final int rtpBase) throws IOException {
+        final int k = (int) (g % clip.units().size());
+        final long captureTicks = captureTicks(g);
+        if (clip.keys().get(k)) {
+            keyFramesSentMicros.add(origin + micros(captureTicks));
         }
-        // FU-A: indicator keeps F and NRI with type 28; header carries start/end bits and the NAL type
-        final byte indicator = (byte) ((nal[0] & 0xe0) | 28);
-        int s = seq;
-        for (int off = 1; off < nal.length; off += MTU) {
-            final int len = Math.min(MTU, nal.length - off);
-            final boolean first = off == 1;
-            final boolean end = off + len == nal.length;
-            final byte header = (byte) ((first ? 0x80 : 0) | (end ? 0x40 : 0) | (nal[0] & 0x1f));
-            rtp(out, lock, s++, rtpTime, last && end, nal, off, len, new byte[] {indicator, header});
+        final List<byte[]> nals = clip.units().get(k);
+        final int rtpTime = rtpBase + (int) captureTicks;
+        for (int i = 0; i < nals.size(); i++) {
+            sender.packetize(nals.get(i), i == nals.size() - 1, rtpTime);
         }
-        return s;
+        lastVideoSentNanos = System.nanoTime();
     }
 
-    private static void rtp(final OutputStream out, final Object lock, final int seq, final int rtpTime,
-                            final boolean marker, final byte[] data, final int off, final int len,
-                            final byte[] prefix) throws IOException {
-        final int size = 12 + (prefix == null ? 0 : prefix.length) + len;
-        final ByteArrayOutputStream p = new ByteArrayOutputStream(4 + size);
-        p.write('$');
-        p.write(0);
-        p.write(size >> 8);
-        p.write(size);
-        p.write(0x80);
-        p.write((marker ? 0x80 : 0) | 96);
-        p.write(seq >> 8);
-        p.write(seq);
-        p.write(rtpTime >>> 24);
-        p.write(rtpTime >>> 16);
-        p.write(rtpTime >>> 8);
-        p.write(rtpTime);
-        p.write(new byte[] {0x12, 0x34, 0x56, 0x78}, 0, 4);     // SSRC
-        if (prefix != null) {
-            p.write(prefix, 0, prefix.length);
+    private static long micros(final long ticks) {
+        return Math.floorDiv(ticks * 100, 9);
+    }
+
+    private static long ticks(final long micros) {
+        return Math.floorDiv(micros * 9, 100);
+    }
+
+    private static long nowMicros() {
+        final java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
+    /** One session's RTP and RTCP sender: sequence numbers, and the counts a sender report carries. */
+    private static final class Sender {
+        private final OutputStream out;
+        private final Object lock;
+        private final int ssrc;
+        private int seq;
+        private int packets;
+        private int octets;
+
+        Sender(final OutputStream out, final Object lock, final int ssrc, final int firstSeq) {
+            this.out = out;
+            this.lock = lock;
+            this.ssrc = ssrc;
+            this.seq = firstSeq;
         }
-        p.write(data, off, len);
-        synchronized (lock) {
-            p.writeTo(out);
-            out.flush();
+
+        void packetize(final byte[] nal, final boolean last, final int rtpTime) throws IOException {
+            if (nal.length <= MTU) {
+                rtp(last, rtpTime, nal, 0, nal.length, null);
+                return;
+            }
+            // FU-A: indicator keeps F and NRI with type 28; header carries start/end bits and the NAL type
+            final byte indicator = (byte) ((nal[0] & 0xe0) | 28);
+            for (int off = 1; off < nal.length; off += MTU) {
+                final int len = Math.min(MTU, nal.length - off);
+                final boolean first = off == 1;
+                final boolean end = off + len == nal.length;
+                final byte header = (byte) ((first ? 0x80 : 0) | (end ? 0x40 : 0) | (nal[0] & 0x1f));
+                rtp(last && end, rtpTime, nal, off, len, new byte[] {indicator, header});
+            }
+        }
+
+        private void rtp(final boolean marker, final int rtpTime, final byte[] data, final int off, final int len,
+                         final byte[] prefix) throws IOException {
+            final int size = 12 + (prefix == null ? 0 : prefix.length) + len;
+            final ByteArrayOutputStream p = new ByteArrayOutputStream(4 + size);
+            p.write('$');
+            p.write(0);
+            p.write(size >> 8);
+            p.write(size);
+            p.write(0x80);
+            p.write((marker ? 0x80 : 0) | 96);
+            p.write(seq >> 8);
+            p.write(seq);
+            int32(p, rtpTime);
+            int32(p, ssrc);
+            if (prefix != null) {
+                p.write(prefix, 0, prefix.length);
+            }
+            p.write(data, off, len);
+            seq = (seq + 1) & 0xffff;
+            packets++;
+            octets += size - 12;
+            synchronized (lock) {
+                p.writeTo(out);
+                out.flush();
+            }
+        }
+
+        /** A compound RTCP packet: a sender report (no report blocks) and an SDES with the CNAME, on channel 1. */
+        void senderReport(final long wallMicros, final int rtpTime) throws IOException {
+            final ByteArrayOutputStream r = new ByteArrayOutputStream(64);
+            r.write(0x80);                      // V=2, no padding, no report blocks
+            r.write(200);                       // SR
+            r.write(0);
+            r.write(6);                         // length in 32-bit words, less one
+            int32(r, ssrc);
+            final long seconds = Math.floorDiv(wallMicros, 1_000_000);
+            final long fraction = (Math.floorMod(wallMicros, 1_000_000L) << 32) / 1_000_000;
+            int32(r, (int) (seconds + NTP_UNIX_SECONDS));
+            int32(r, (int) fraction);
+            int32(r, rtpTime);
+            int32(r, packets);
+            int32(r, octets);
+            final byte[] cname = "mfs-test@127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+            final int sdesWords = (4 + 2 + cname.length + 1 + 3) / 4;       // SSRC, item, end marker, padded
+            r.write(0x81);                      // one chunk
+            r.write(202);                       // SDES
+            r.write(0);
+            r.write(sdesWords);
+            int32(r, ssrc);
+            r.write(1);                         // CNAME
+            r.write(cname.length);
+            r.write(cname, 0, cname.length);
+            for (int pad = 4 * sdesWords - (4 + 2 + cname.length); pad > 0; pad--) {
+                r.write(0);
+            }
+            final byte[] body = r.toByteArray();
+            synchronized (lock) {
+                out.write(new byte[] {'$', 1, (byte) (body.length >> 8), (byte) body.length});
+                out.write(body);
+                out.flush();
+            }
+        }
+
+        private static void int32(final ByteArrayOutputStream b, final int v) {
+            b.write(v >>> 24);
+            b.write(v >>> 16);
+            b.write(v >>> 8);
+            b.write(v);
         }
     }
 

@@ -1,0 +1,80 @@
+package io.mobileformer.streams.view;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mobileformer.streams.avro.Detection;
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.avro.SourcePosition;
+import io.mobileformer.streams.avro.Timings;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ViewStateTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static FrameDetections frame(final String camera, final long seq, final int index, final long micros) {
+        return FrameDetections.newBuilder().setCameraId(camera).setSegmentSequence(seq).setFrameIndex(index)
+            .setFrameTimestamp(Instant.EPOCH.plusNanos(micros * 1000))
+            .setSource(new SourcePosition("frames", 0, seq)).setModel(new ModelRef("demo", "52m", "1", "ab"))
+            .setEngine("ort-cpu").setImageWidth(640).setImageHeight(360)
+            .setDetections(List.of(new Detection(0, "circle", 0.9f, 10f, 20f, 110f, 120f)))
+            .setTimings(new Timings(1f, 2f, 3f)).build();
+    }
+
+    @Test
+    void onlyTheNewestDetectionsOfACameraWaitToBeDrawn() throws Exception {
+        final ViewState s = new ViewState(List.of("detections"), 0f);
+        for (int i = 0; i < 8; i++) {
+            s.onDetections("detections", frame("gate", 1, i, 1_000_000L + i * 125_000L), i, Instant.now());
+        }
+        final List<ViewState.Pending> p = s.pending();
+        assertEquals(1, p.size());
+        assertEquals(7, p.get(0).detections().getFrameIndex());
+        s.onRendered(p.get(0), new byte[] {1, 2}, 640, 360, 5.0);
+        assertTrue(s.pending().isEmpty());
+        final JsonNode cam = JSON.readTree(s.json()).get("cameras").get(0);
+        assertEquals(1, cam.get("version").asInt());
+        assertEquals(8.0, cam.get("fps").asDouble(), 1e-9, "8 frames 125 ms apart in capture time");
+        assertEquals(1, cam.get("boxes").size());
+        assertEquals(2, s.jpeg("gate", 1).length);
+        assertNull(s.jpeg("gate", 2));
+    }
+
+    @Test
+    void trackIdsFromATracksRecordOfUnknownShapeReplaceTheBoxes() throws Exception {
+        final ViewState s = new ViewState(List.of("detections", "tracks"), 0f);
+        s.onDetections("detections", frame("gate", 4, 2, 5_000_000L), 0, Instant.now());
+        s.onRendered(s.pending().get(0), new byte[] {1}, 640, 360, 1.0);
+        final long before = s.changes();
+        s.onTracks("gate", JSON.readTree("{\"cameraId\":\"gate\",\"segmentSequence\":4,\"frameIndex\":2,"
+            + "\"tracks\":[{\"trackId\":17,\"label\":\"circle\",\"score\":0.9,\"xMin\":10,\"yMin\":20,\"xMax\":110,"
+            + "\"yMax\":120}]}"));
+        assertTrue(s.changes() > before, "the frame shown got its track ids");
+        final JsonNode cam = JSON.readTree(s.json()).get("cameras").get(0);
+        assertTrue(cam.get("tracked").asBoolean());
+        assertEquals("17", cam.get("boxes").get(0).get("track").asText());
+    }
+
+    @Test
+    void deadLettersAndEventsAreKeptNewestFirstAndBounded() throws Exception {
+        final ViewState s = new ViewState(List.of("frames.dlq", "events"), 0f);
+        for (int i = 0; i < ViewState.RECENT + 10; i++) {
+            s.onDeadLetter("frames.dlq", i, "cam", Map.of("mfs.stage", "decode", "mfs.reason", "CORRUPT"), i, 10);
+        }
+        s.onEvent("cam", JSON.readTree("{\"cameraId\":\"cam\",\"type\":\"line-crossing\",\"trackId\":3}"), 5);
+        final JsonNode root = JSON.readTree(s.json());
+        assertEquals(ViewState.RECENT, root.get("deadLetters").size());
+        assertEquals(ViewState.RECENT + 10 - 1, root.get("deadLetters").get(0).get("offset").asInt());
+        assertEquals(ViewState.RECENT + 10, root.get("deadLetterTotal").asInt());
+        assertEquals("line-crossing", root.get("events").get(0).get("type").asText());
+        assertTrue(root.get("events").get(0).get("text").asText().contains("trackId=3"));
+    }
+}
