@@ -4,7 +4,7 @@
 # Use Debian's interpreter, /usr/bin/python3: another python3 earlier on PATH does not see these packages.
 set -euo pipefail
 PKGS=(python3-torch python3-torchvision python3-onnx python3-numpy python3-scipy python3-pytest python3-pil ffmpeg)
-if /usr/bin/python3 -c 'import torch, onnx, numpy, scipy, pytest' 2>/dev/null && command -v ffmpeg >/dev/null; then
+if /usr/bin/python3 -c 'import torch, torchvision, onnx, numpy, scipy, pytest' 2>/dev/null && command -v ffmpeg >/dev/null; then
   exit 0
 fi
 SUDO=""

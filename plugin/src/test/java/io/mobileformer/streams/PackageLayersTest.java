@@ -31,7 +31,8 @@ class PackageLayersTest {
         "decode", Set.of("model", "media"),
         "inference", Set.of("model", "engine"),
         "batch", Set.of("decode", "inference", "model", "engine"),
-        "publish", Set.of("avro", "batch", "decode", "model"));
+        "publish", Set.of("avro", "batch", "decode", "model"),
+        "analytics", Set.of("avro", "model", "publish"));
 
     /** The engine: kernels and the graph at the bottom, then planning, operators, optimizer passes. */
     private static final Map<String, Set<String>> ENGINE = Map.of(
@@ -39,7 +40,8 @@ class PackageLayersTest {
         "graph", Set.of("engine"),
         "plan", Set.of("engine", "graph", "kernel"),
         "ops", Set.of("engine", "graph", "kernel", "plan"),
-        "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"));
+        "optimize", Set.of("engine", "graph", "kernel", "plan", "ops"),
+        "conformance", Set.of("engine", "graph", "kernel", "ops"));
 
     /**
      * The live view, a module above the plugin: it reads the plugin's records and configuration and decodes with its

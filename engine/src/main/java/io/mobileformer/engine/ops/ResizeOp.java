@@ -43,7 +43,15 @@ public final class ResizeOp implements Op {
             }
         } else {
             for (int i = 0; i < s.length; i++) {
-                out[i] = (int) Math.floor(s[i] * scales[i]);
+                final double exact = (double) s[i] * scales[i];
+                out[i] = (int) Math.floor(exact);
+                // ONNX's reference divides by the unrounded length here while ONNX Runtime and PyTorch take the
+                // rounded one; rather than pick a side silently, such a model is refused and names the way out
+                if (ct.equals("align_corners") && out[i] != exact && out[i] != s[i]) {
+                    throw GraphException.unsupported(node, "align_corners with scale " + scales[i] + " on an axis of "
+                        + s[i] + " gives a fractional output length (" + exact + "), where ONNX's reference and "
+                        + "ONNX Runtime disagree: export with output sizes instead of scales");
+                }
             }
         }
         for (int i = 0; i < s.length - 2; i++) {

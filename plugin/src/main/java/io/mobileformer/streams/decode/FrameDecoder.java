@@ -3,6 +3,10 @@ package io.mobileformer.streams.decode;
 import io.mobileformer.streams.decode.DecodeException.Reason;
 import io.mobileformer.streams.media.Sampling;
 
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Turns an encoded payload (still image or video segment) into preprocessed frames, within {@link DecodeLimits}.
  *
@@ -16,6 +20,18 @@ public final class FrameDecoder {
     private final DecodeLimits limits;
     private final Sampling sampling;
     private final Preprocessor preprocessor;
+    /**
+     * Picture sizes probed before, by {@link TsParameterSets} key: a segment with a known key opens without
+     * FFmpeg's probe. Small and access-ordered (a stream thread serves a handful of cameras); this decoder serves one
+     * thread, so it is not synchronized.
+     */
+    private final Map<ByteBuffer, int[]> knownSizes = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<ByteBuffer, int[]> eldest) {
+            return size() > 64;
+        }
+    };
+    private long probesSkipped;
 
     public FrameDecoder(final DecodeLimits limits, final Sampling sampling, final Preprocessor preprocessor) {
         this.limits = limits;
@@ -58,6 +74,26 @@ public final class FrameDecoder {
             Mp4Boxes.check(payload);
         }
         return new FrameStream(this, payload, type, sampling.selector());
+    }
+
+    /** The picture size a segment with this parameter-set key was probed at, or {@code null}. */
+    int[] knownSize(final ByteBuffer key) {
+        return key == null ? null : knownSizes.get(key);
+    }
+
+    void rememberSize(final ByteBuffer key, final int width, final int height) {
+        if (key != null) {
+            knownSizes.put(key, new int[] {width, height});
+        }
+    }
+
+    void probeSkipped() {
+        probesSkipped++;
+    }
+
+    /** Segments opened without FFmpeg's stream probe because their parameter sets were seen before. */
+    public long probesSkipped() {
+        return probesSkipped;
     }
 
     void checkPixels(final long w, final long h, final String where) throws DecodeException {

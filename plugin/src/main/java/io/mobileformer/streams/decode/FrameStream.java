@@ -24,7 +24,8 @@ public final class FrameStream implements AutoCloseable {
     private final ContentType type;
     private final Sampling.Selector selector;
     private final FFmpegFrameGrabber grabber;
-    private final FfmpegLog.Capture capture;
+    private final java.nio.ByteBuffer parameterSets;
+    private FfmpegLog.Capture capture;
     private final long startNanos = System.nanoTime();
     private LetterboxGeometry geometry;
     private long firstTimestamp = Long.MIN_VALUE;
@@ -41,6 +42,7 @@ public final class FrameStream implements AutoCloseable {
         this.capture = FfmpegLog.begin();
         // one-argument constructor: it keeps the stream seekable, which MP4s with the index at the end need
         this.grabber = new FFmpegFrameGrabber(new ByteArrayInputStream(payload));
+        this.parameterSets = type == ContentType.MPEG_TS ? TsParameterSets.key(payload) : null;
         grabber.setFormat(type.demuxer());
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
         // area averaging: a proper low-pass for the large downscales cameras need (1080p -> 256 is 7.5x), at about
@@ -100,17 +102,31 @@ public final class FrameStream implements AutoCloseable {
 
     private void start() throws DecodeException {
         started = true;
+        // the same parameter sets as a segment probed before: the same picture size, so skip FFmpeg's probe (it
+        // decodes frames to learn the size, at the cost of decoding the segment again)
+        final int[] known = decoder.knownSize(parameterSets);
         try {
-            grabber.start();
+            grabber.start(known == null);
         } catch (final Exception e) {
             throw new DecodeException(Reason.CORRUPT, "cannot open " + type.mime() + " payload: " + detail(e), e);
         }
-        if (grabber.getVideoStream() < 0 || grabber.getImageWidth() <= 0) {
+        if (grabber.getVideoStream() < 0 || (known == null && grabber.getImageWidth() <= 0)) {
             throw new DecodeException(Reason.NO_FRAMES, type.mime() + " payload has no video stream");
         }
-        final int w = grabber.getImageWidth();
-        final int h = grabber.getImageHeight();
+        final int w = known != null ? known[0] : grabber.getImageWidth();
+        final int h = known != null ? known[1] : grabber.getImageHeight();
         decoder.checkPixels(w, h, type.mime() + " stream header");
+        if (known == null) {
+            decoder.rememberSize(parameterSets, w, h);
+        } else {
+            decoder.probeSkipped();
+            // unprobed, JavaCV sizes its buffers from the still-empty stream header and FFmpeg logs "Picture size 0x0
+            // is invalid"; those lines, and only those, say nothing about the payload
+            if (capture.errors() > 0 && capture.first().contains("Picture size 0x0 is invalid")
+                && capture.last().contains("Picture size 0x0 is invalid")) {
+                capture = FfmpegLog.begin();
+            }
+        }
         geometry = decoder.preprocessor().geometry(w, h);
         grabber.setImageWidth(geometry.scaledW());
         grabber.setImageHeight(geometry.scaledH());

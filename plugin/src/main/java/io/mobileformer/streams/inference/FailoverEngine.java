@@ -20,13 +20,28 @@ public final class FailoverEngine implements Engine {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
 
     private final List<Engine> live;
+    private final List<EngineCalibration.Measurement> calibration;
     private final LongAdder retired = new LongAdder();
 
     public FailoverEngine(final List<Engine> engines) {
+        this(engines, List.of());
+    }
+
+    /** @param calibration what {@code engine=auto} measured, in the order of {@code engines}; empty if not measured */
+    public FailoverEngine(final List<Engine> engines, final List<EngineCalibration.Measurement> calibration) {
         if (engines.isEmpty()) {
             throw new IllegalArgumentException("no engines");
         }
         this.live = new CopyOnWriteArrayList<>(engines);
+        this.calibration = List.copyOf(calibration);
+    }
+
+    /**
+     * What the start-up calibration measured, fastest first (the order the engines were put in); empty when the order
+     * was not measured. The hook for an engine-choice metric: a gauge per engine of its {@code imagesPerSecond}.
+     */
+    public List<EngineCalibration.Measurement> calibration() {
+        return calibration;
     }
 
     @Override

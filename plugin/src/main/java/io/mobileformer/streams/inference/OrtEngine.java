@@ -25,6 +25,10 @@ import java.util.Map;
 public final class OrtEngine implements Engine {
 
     /** CUDA settings; {@code memoryLimitBytes = 0} means no limit. */
+    /** The names this engine reports: recorded in every output record. */
+    public static final String CPU_NAME = "ort-cpu";
+    public static final String CUDA_NAME = "ort-cuda";
+
     public record Cuda(int deviceId, long memoryLimitBytes, String arenaStrategy) {
         public static Cuda defaults() {
             return new Cuda(0, 0, "kNextPowerOfTwo");
@@ -54,7 +58,7 @@ public final class OrtEngine implements Engine {
     }
 
     private static OrtEngine create(final Path model, final int threads, final Cuda cuda) throws EngineException {
-        final String engineName = cuda == null ? "ort-cpu" : "ort-cuda";
+        final String engineName = cuda == null ? CPU_NAME : CUDA_NAME;
         final OrtEnvironment env;
         try {
             env = OrtEnvironment.getEnvironment();

@@ -56,6 +56,8 @@ public final class PipelineMetrics {
     private final LongAdder dropped = new LongAdder();
     private final LongAdder processNanos = new LongAdder();
     private final LongAdder detectNanos = new LongAdder();
+    private final LongAdder analyticsNanos = new LongAdder();
+    private final LongAdder analyticsCpuNanos = new LongAdder();
     private final Map<String, LongAdder> deadLettersByReason = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> framesByEngine = new ConcurrentHashMap<>();
     private final MeterSet meters = new MeterSet();
@@ -191,6 +193,26 @@ public final class PipelineMetrics {
     /** Seconds spent in the processor, all threads together. */
     public double processSeconds() {
         return processNanos.sum() / 1e9;
+    }
+
+    /**
+     * Wall and CPU time of one frame in the analytics (tracking, zones, their store write and outputs; part of
+     * {@link #recordTime}'s total). CPU time is what a share of the per-frame cost should use on a busy machine, where
+     * wall time mostly measures waiting for a core.
+     */
+    public void recordAnalytics(final long wallNanos, final long cpuNanos) {
+        analyticsNanos.add(wallNanos);
+        analyticsCpuNanos.add(cpuNanos);
+    }
+
+    /** Wall seconds spent tracking and in zones, all threads together. */
+    public double analyticsSeconds() {
+        return analyticsNanos.sum() / 1e9;
+    }
+
+    /** CPU seconds spent tracking and in zones, all threads together. */
+    public double analyticsCpuSeconds() {
+        return analyticsCpuNanos.sum() / 1e9;
     }
 
     /** Seconds the stream threads waited for the detector. */

@@ -1,8 +1,10 @@
 package io.mobileformer.streams.publish;
 
-import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.FrameTracks;
+import io.mobileformer.streams.avro.TrackEvent;
+import io.mobileformer.streams.avro.WireFormat;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -10,30 +12,30 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * What the detection processor forwards to its sinks, typed: {@link Detections} to the detections topic,
- * {@link Dropped} to the dropped topic, {@link DeadLetter} (the input bytes, unchanged) to the dead-letter topic. Each
- * value knows its own encoding, so every sink uses the one {@link #serializer()} and nothing is cast.
+ * {@link Dropped} to the dropped topic, {@link DeadLetter} (the input bytes, unchanged) to the dead-letter topic, and
+ * with analytics on, {@link Tracks} to the tracks topic and {@link Event} to the events topic. Each value knows its
+ * own encoding in the pipeline's {@link WireFormat}, so every sink uses the one {@link #serializer} and nothing is
+ * cast.
  *
  * <p>Keys are bytes on every sink: the camera id in UTF-8 for records the pipeline makes (what a
  * {@code StringSerializer} writes), the input key unchanged for dead letters.
  */
 public sealed interface PipelineOutput permits PipelineOutput.Detections, PipelineOutput.Dropped,
-    PipelineOutput.DeadLetter {
+    PipelineOutput.DeadLetter, PipelineOutput.Tracks, PipelineOutput.Event {
 
-    /** This value as it goes on the wire. */
-    byte[] encode(String topic);
+    /** This value as it goes on the wire to {@code topic}, framed as {@code wire} says. */
+    byte[] encode(String topic, WireFormat wire);
 
     /** The serializer of every sink of the topology. */
-    static Serializer<PipelineOutput> serializer() {
-        return (topic, value) -> value == null ? null : value.encode(topic);
+    static Serializer<PipelineOutput> serializer(final WireFormat wire) {
+        return (topic, value) -> value == null ? null : value.encode(topic, wire);
     }
 
     /** The detections of one analysed frame. */
     record Detections(FrameDetections value) implements PipelineOutput {
-        private static final Serializer<FrameDetections> SERIALIZER = AvroSerdes.frameDetections().serializer();
-
         @Override
-        public byte[] encode(final String topic) {
-            return SERIALIZER.serialize(topic, value);
+        public byte[] encode(final String topic, final WireFormat wire) {
+            return wire.serializer(FrameDetections.class).serialize(topic, value);
         }
 
         /** As a record keyed by camera, stamped with the frame's time. */
@@ -44,11 +46,9 @@ public sealed interface PipelineOutput permits PipelineOutput.Detections, Pipeli
 
     /** A frame deliberately skipped in live mode ({@code batch.full-policy=drop-oldest}). */
     record Dropped(FrameDropped value) implements PipelineOutput {
-        private static final Serializer<FrameDropped> SERIALIZER = AvroSerdes.frameDropped().serializer();
-
         @Override
-        public byte[] encode(final String topic) {
-            return SERIALIZER.serialize(topic, value);
+        public byte[] encode(final String topic, final WireFormat wire) {
+            return wire.serializer(FrameDropped.class).serialize(topic, value);
         }
 
         /** As a record keyed by camera, stamped with the frame's time. */
@@ -60,8 +60,34 @@ public sealed interface PipelineOutput permits PipelineOutput.Detections, Pipeli
     /** The value of an input record that could not be analysed, byte for byte (see {@link DeadLetters}). */
     record DeadLetter(byte[] value) implements PipelineOutput {
         @Override
-        public byte[] encode(final String topic) {
+        public byte[] encode(final String topic, final WireFormat wire) {
             return value;
+        }
+    }
+
+    /** A frame's detections with their track ids. */
+    record Tracks(FrameTracks value) implements PipelineOutput {
+        @Override
+        public byte[] encode(final String topic, final WireFormat wire) {
+            return wire.serializer(FrameTracks.class).serialize(topic, value);
+        }
+
+        /** As a record keyed by camera, stamped with the frame's time. */
+        public Record<byte[], PipelineOutput> record() {
+            return new Record<>(key(value.getCameraId()), this, Math.max(0, value.getFrameTimestamp().toEpochMilli()));
+        }
+    }
+
+    /** A zone or line event of a track, or a zone's count over a window. */
+    record Event(TrackEvent value) implements PipelineOutput {
+        @Override
+        public byte[] encode(final String topic, final WireFormat wire) {
+            return wire.serializer(TrackEvent.class).serialize(topic, value);
+        }
+
+        /** As a record keyed by camera, stamped with the event's time. */
+        public Record<byte[], PipelineOutput> record() {
+            return new Record<>(key(value.getCameraId()), this, Math.max(0, value.getEventTime().toEpochMilli()));
         }
     }
 

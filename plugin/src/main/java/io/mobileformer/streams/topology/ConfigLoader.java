@@ -1,5 +1,6 @@
 package io.mobileformer.streams.topology;
 
+import io.mobileformer.streams.analytics.ZoneRules;
 import io.mobileformer.streams.config.ConfigFiles;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -58,7 +59,7 @@ public final class ConfigLoader {
     static PipelineConfig validate(final Map<String, String> props, final Set<String> known) {
         final List<String> problems = new ArrayList<>();
         for (final String k : props.keySet()) {
-            if (!known.contains(k) && KAFKA_PREFIXES.stream().noneMatch(k::startsWith)) {
+            if (!known.contains(k) && !ZoneRules.isRuleKey(k) && KAFKA_PREFIXES.stream().noneMatch(k::startsWith)) {
                 problems.add(ConfigFiles.unknownKey(k, known));
             }
         }
@@ -72,11 +73,11 @@ public final class ConfigLoader {
         return pipeline;
     }
 
-    /** The subset of keys that are ours. */
+    /** The subset of keys that are ours: {@link PipelineConfig}'s and the zone and line rules. */
     public static Map<String, String> pipelineOnly(final Map<String, String> props) {
         final Map<String, String> out = new LinkedHashMap<>();
         props.forEach((k, v) -> {
-            if (PipelineConfig.CONFIG.names().contains(k)) {
+            if (PipelineConfig.CONFIG.names().contains(k) || ZoneRules.isRuleKey(k)) {
                 out.put(k, v);
             }
         });
@@ -87,7 +88,7 @@ public final class ConfigLoader {
     public static Map<String, Object> kafkaOnly(final Map<String, String> props) {
         final Map<String, Object> out = new LinkedHashMap<>();
         props.forEach((k, v) -> {
-            if (!PipelineConfig.CONFIG.names().contains(k)) {
+            if (!PipelineConfig.CONFIG.names().contains(k) && !ZoneRules.isRuleKey(k)) {
                 out.put(k, v);
             }
         });

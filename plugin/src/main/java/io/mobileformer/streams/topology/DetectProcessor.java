@@ -1,10 +1,10 @@
 package io.mobileformer.streams.topology;
 
 import io.mobileformer.engine.EngineException;
-import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.avro.ModelRef;
+import io.mobileformer.streams.avro.RegistryUnavailableException;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.Submission;
 import io.mobileformer.streams.decode.DecodeException;
@@ -21,6 +21,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -35,18 +37,26 @@ import java.util.function.Supplier;
  * succeeded, so a record is never half published (under exactly-once the outputs and the input offset commit together).
  */
 final class DetectProcessor implements Processor<byte[], byte[], byte[], PipelineOutput> {
+    private static final Logger LOG = LoggerFactory.getLogger(DetectProcessor.class);
+    /** How long a record waits for an unavailable registry: below Kafka's default max.poll.interval.ms (5 min). */
+    private static final long REGISTRY_WAIT_NANOS = 240_000_000_000L;
     private final Supplier<FrameDecoder> decoderFactory;
     private final Batcher batcher;
     private final DetectionRecords records;
     private final PipelineMetrics metrics;
-    private final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
+    private final Deserializer<FrameEnvelope> envelopes;
     private ProcessorContext<byte[], PipelineOutput> context;
     private FrameDecoder decoder;
+    private final boolean analytics;
     private long detectWait;
 
-    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Batcher batcher, final ModelRef model,
-                    final PipelineMetrics metrics) {
+    /** @param analytics whether detections also go to the analytics processor */
+    DetectProcessor(final Supplier<FrameDecoder> decoderFactory, final Deserializer<FrameEnvelope> envelopes,
+                    final Batcher batcher, final ModelRef model, final PipelineMetrics metrics,
+                    final boolean analytics) {
+        this.analytics = analytics;
         this.decoderFactory = decoderFactory;
+        this.envelopes = envelopes;
         this.batcher = batcher;
         this.records = new DetectionRecords(model);
         this.metrics = metrics;
@@ -74,10 +84,12 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
         final RecordMetadata meta = context.recordMetadata().orElse(null);
         final FrameEnvelope env;
         try {
-            env = envelopes.deserialize(meta == null ? "" : meta.topic(), record.value());
+            env = envelope(record, meta);
             if (env == null) {
                 throw new IllegalArgumentException("null value (tombstone) on the frames topic");
             }
+        } catch (final StreamsException e) {
+            throw e;
         } catch (final RuntimeException e) {
             deadLetter(record, meta, "deserialize", "NOT_AVRO", e);
             return;
@@ -105,11 +117,51 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
                 metrics.frameTimings(fd.getTimings().getDecodeMs(), fd.getTimings().getQueueMs(),
                     Duration.between(fd.getFrameTimestamp(), Instant.now()).toNanos());
                 context.forward(d.record(), DetectionTopology.DETECTIONS_SINK);
+                if (analytics) {
+                    context.forward(d.record(), DetectionTopology.ANALYTICS);
+                }
             } else if (o instanceof PipelineOutput.Dropped d) {
                 metrics.dropped();
                 context.forward(d.record(), DetectionTopology.DROPPED_SINK);
             }
         }
+    }
+
+    /**
+     * The record's envelope, waiting while the schema registry is unavailable: the record is fine, only its writer
+     * schema cannot be fetched yet, so it must be neither dead-lettered nor skipped. Each attempt retries with backoff
+     * for schema.registry.retry.max-ms. The wait is capped below the consumer's max.poll.interval.ms (5 minutes by
+     * default); past it the stream thread fails and is replaced, and under exactly-once the record is read again from
+     * the committed offset. A transaction left open meanwhile is aborted by the broker after its timeout: the task is
+     * then fenced and rewound, so its outputs are still written exactly once.
+     */
+    private FrameEnvelope envelope(final Record<byte[], byte[]> record, final RecordMetadata meta) {
+        final String topic = meta == null ? "" : meta.topic();
+        final long deadline = System.nanoTime() + REGISTRY_WAIT_NANOS;
+        boolean waited = false;
+        while (true) {
+            try {
+                final FrameEnvelope env = envelopes.deserialize(topic, record.value());
+                if (waited) {
+                    LOG.info("schema registry answers again; {} read", where(meta));
+                }
+                return env;
+            } catch (final RegistryUnavailableException e) {
+                if (System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
+                    throw new StreamsException("schema registry unavailable while reading " + where(meta)
+                        + "; the record is read again from the committed offset when the thread restarts", e);
+                }
+                if (!waited) {
+                    LOG.warn("schema registry unavailable; {} waits for it (never dead-lettered): {}", where(meta),
+                        e.getMessage());
+                    waited = true;
+                }
+            }
+        }
+    }
+
+    private static String where(final RecordMetadata meta) {
+        return meta == null ? "the record" : meta.topic() + "-" + meta.partition() + "@" + meta.offset();
     }
 
     private List<PipelineOutput> analyse(final FrameEnvelope env, final RecordMetadata meta)

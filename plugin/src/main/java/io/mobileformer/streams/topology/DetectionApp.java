@@ -2,9 +2,18 @@ package io.mobileformer.streams.topology;
 
 import io.mobileformer.engine.Engine;
 import io.mobileformer.engine.EngineException;
+import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameDropped;
+import io.mobileformer.streams.avro.FrameTracks;
+import io.mobileformer.streams.avro.TrackEvent;
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.RegistryUnavailableException;
+import io.mobileformer.streams.avro.SchemaRegistryException;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.batch.Batcher;
 import io.mobileformer.streams.batch.DynamicBatcher;
 import io.mobileformer.streams.inference.Detector;
+import io.mobileformer.streams.inference.EngineCalibration;
 import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.inference.FailoverEngine;
 import io.mobileformer.streams.metrics.PipelineMetrics;
@@ -50,14 +59,24 @@ public final class DetectionApp implements AutoCloseable {
     private final PipelineMetrics metrics;
     private final Engine engine;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final EngineChoice engineChoice;
+
+    /**
+     * Which engine is primary and, under {@code engine=auto}, what each measured at start (fastest first; empty for a
+     * pinned engine).
+     */
+    public record EngineChoice(String primary, List<EngineCalibration.Measurement> calibration) {
+    }
 
     private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
-                         final KafkaStreams streams, final PipelineMetrics metrics, final Engine engine) {
+                         final KafkaStreams streams, final PipelineMetrics metrics, final Engine engine,
+                         final EngineChoice engineChoice) {
         this.config = config;
         this.contract = contract;
         this.batcher = batcher;
         this.streams = streams;
         this.metrics = metrics;
+        this.engineChoice = engineChoice;
         this.engine = engine;
         // Kafka Streams' own metrics (threads, tasks, embedded clients: process rate, commit latency, lag), next to ours
         this.streamsMetrics = new KafkaStreamsMetrics(streams, metrics.tags());
@@ -68,6 +87,13 @@ public final class DetectionApp implements AutoCloseable {
         metrics.meters().add(r -> Gauge.builder("mfs.engines.live", engine,
                 e -> e instanceof FailoverEngine f ? f.liveEngines().size() : 1).tags(metrics.tags())
             .description("engines still in use; 0 means every engine failed").register(r));
+        // engine=auto's start-up measurement, once per engine that ran it (the primary is the fastest)
+        for (final EngineCalibration.Measurement m : engineChoice.calibration()) {
+            metrics.meters().add(r -> Gauge.builder("mfs.engine.calibration", m,
+                    EngineCalibration.Measurement::imagesPerSecond).tags(metrics.tags()).tag("engine", m.engine())
+                .tag("primary", Boolean.toString(m.engine().equals(engineChoice.primary()))).description("images per second engine=auto measured at start, at "
+                    + "batch.max-size; the fastest became primary").register(r));
+        }
     }
 
     /** Starts with the engine the configuration names. */
@@ -92,9 +118,12 @@ public final class DetectionApp implements AutoCloseable {
                                       final Function<Engine, Engine> engineWrapper)
         throws IOException, EngineException {
         final PipelineConfig cfg = settings.pipeline();
+        prepareWireFormat(cfg);
         final ModelContract contract = ModelContract.load(cfg.modelPath());
         LOG.info("model {}", contract);
         Engine engine = EngineFactory.create(contract.path(), cfg.engineSettings());
+        final EngineChoice choice = new EngineChoice(engine.name(),
+            engine instanceof FailoverEngine f ? f.calibration() : List.of());
         if (engineWrapper != null) {
             engine = engineWrapper.apply(engine);
         }
@@ -112,7 +141,37 @@ public final class DetectionApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine);
+        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine, choice);
+    }
+
+    /**
+     * Learns the output schema ids before anything else starts, so that a registry that is down, refuses the
+     * credentials or rejects the schema is one clear error here rather than failed tasks later; after this the hot path
+     * never waits for the registry to write.
+     */
+    private static void prepareWireFormat(final PipelineConfig cfg) throws IOException {
+        final WireFormat wire = cfg.wireFormat();
+        if (!wire.usesRegistry()) {
+            LOG.info("Avro single-object encoding (schema.registry.url not set)");
+            return;
+        }
+        final PipelineConfig.Topics t = cfg.topics();
+        try {
+            wire.prepare(t.output(), FrameDetections.class);
+            wire.prepare(t.dropped(), FrameDropped.class);
+            final PipelineConfig.Analytics analytics = cfg.analytics();
+            if (analytics.enabled()) {
+                wire.prepare(analytics.tracksTopic(), FrameTracks.class);
+                wire.prepare(analytics.eventsTopic(), TrackEvent.class);
+            }
+        } catch (final RegistryUnavailableException | SchemaRegistryException e) {
+            throw new IOException("cannot start with the schema registry at " + wire.registryClient().urls() + ": "
+                + e.getMessage() + ". Start or fix the registry, or unset " + RegistryConfig.URL
+                + " to write Avro single-object encoding.", e);
+        }
+        LOG.info("schema-registry wire format via {}: {}-value id {}, {}-value id {}", wire.registryClient().urls(),
+            t.output(), wire.schemaId(t.output(), FrameDetections.class), t.dropped(),
+            wire.schemaId(t.dropped(), FrameDropped.class));
     }
 
     static Properties streamsProperties(final ConfigLoader.Settings settings) {
@@ -150,6 +209,11 @@ public final class DetectionApp implements AutoCloseable {
         topics.add(new NewTopic(t.output(), parts, rf));
         topics.add(new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)));
         topics.add(new NewTopic(t.dropped(), parts, rf));
+        final PipelineConfig.Analytics analytics = cfg.analytics();
+        if (analytics.enabled()) {
+            topics.add(new NewTopic(analytics.tracksTopic(), parts, rf));
+            topics.add(new NewTopic(analytics.eventsTopic(), parts, rf));
+        }
         try (Admin a = Admin.create(admin)) {
             for (final var e : a.createTopics(topics).values().entrySet()) {
                 try {
@@ -220,6 +284,11 @@ public final class DetectionApp implements AutoCloseable {
 
     public PipelineMetrics metrics() {
         return metrics;
+    }
+
+    /** The engine chosen at start and the figures it was chosen by. */
+    public EngineChoice engineChoice() {
+        return engineChoice;
     }
 
     public ModelContract contract() {

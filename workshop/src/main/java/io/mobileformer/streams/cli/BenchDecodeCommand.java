@@ -1,11 +1,13 @@
 package io.mobileformer.streams.cli;
 
+import io.mobileformer.engine.Engine;
 import io.mobileformer.engine.Tensor;
 import io.mobileformer.streams.decode.DecodeException;
 import io.mobileformer.streams.decode.DecodeLimits;
 import io.mobileformer.streams.decode.FrameDecoder;
 import io.mobileformer.streams.decode.FrameStream;
 import io.mobileformer.streams.decode.Preprocessor;
+import io.mobileformer.streams.inference.EngineFactory;
 import io.mobileformer.streams.inference.OrtEngine;
 import io.mobileformer.streams.ingest.MediaEncoder;
 import io.mobileformer.streams.media.FfmpegLog;
@@ -49,7 +51,7 @@ import java.util.regex.Pattern;
  *   <li>{@code ffmpeg_fps_per_core}: the same file through {@code ffmpeg -benchmark -threads 1 -i clip -f null -}
  *       (user + system CPU), and {@code ratio_vs_ffmpeg}, ours over FFmpeg's;</li>
  *   <li>{@code share_of_frame_cost}: decode + preprocess over decode + preprocess + the model's per-frame cost
- *       (ONNX Runtime CPU, one thread, batch 8).</li>
+ *       (on {@code --engine}, by default the engine {@code engine=auto} measures fastest; one thread, batch 8).</li>
  * </ul>
  * Rates are steady state: a run over one frame (open + first frame) is subtracted from a run over all frames, for ours
  * and for ffmpeg alike, so process start-up and stream probing do not count; {@code open_ms} shows that fixed cost
@@ -61,6 +63,10 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "models/tiny-centernet.onnx", paramLabel = "FILE",
         description = "ONNX model whose input size and per-frame cost are used.")
     private Path model;
+    @Option(names = "--engine", defaultValue = "auto",
+        description = "Engine whose per-frame cost share_of_frame_cost is taken against: auto (the one engine=auto "
+            + "measures fastest), cpu or java.")
+    private String engine;
     @Option(names = "--frames", defaultValue = "150",
         description = "Frames per clip (at least 2).")
     private int frames;
@@ -102,9 +108,10 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
 
         final ModelContract contract = ModelContract.load(model);
-        final double modelMs = modelMsPerFrame(model, contract, repeat, cpu);
-        out.printf(Locale.ROOT, "model path=%s input=%dx%d engine=ort-cpu threads=1 batch=8 ms_per_frame=%.3f%n",
-            model, contract.inputWidth(), contract.inputHeight(), modelMs);
+        final String[] engineName = new String[1];
+        final double modelMs = modelMsPerFrame(model, engine, contract, repeat, cpu, engineName);
+        out.printf(Locale.ROOT, "model path=%s input=%dx%d engine=%s threads=1 batch=8 ms_per_frame=%.3f%n",
+            model, contract.inputWidth(), contract.inputHeight(), engineName[0], modelMs);
 
         final boolean ffmpeg = SystemFfmpeg.available();
         final Path dir = Files.createTempDirectory("mfs-bench-");
@@ -240,6 +247,15 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     /** The model's CPU cost per frame: ONNX Runtime CPU, one intra-op thread, batches of 8, best of repeat. */
     static double modelMsPerFrame(final Path model, final ModelContract c, final int repeat,
                                   final ThreadMXBean cpu) throws Exception {
+        return modelMsPerFrame(model, "cpu", c, repeat, cpu, new String[1]);
+    }
+
+    /**
+     * The model's CPU cost per frame on {@code which} engine (auto: the one engine=auto measures fastest), one intra-op
+     * thread (it runs on this thread, so this thread's CPU time is the engine's), batches of 8, best of repeat.
+     */
+    static double modelMsPerFrame(final Path model, final String which, final ModelContract c, final int repeat,
+                                  final ThreadMXBean cpu, final String[] name) throws Exception {
         final int batch = 8;
         final float[] data = new float[batch * 3 * c.inputHeight() * c.inputWidth()];
         final Random random = new Random(1);
@@ -247,7 +263,9 @@ public final class BenchDecodeCommand implements Callable<Integer> {
             data[i] = (float) random.nextGaussian();
         }
         final Tensor images = new Tensor(data, batch, 3, c.inputHeight(), c.inputWidth());
-        try (OrtEngine engine = OrtEngine.cpu(model, 1)) {
+        try (Engine engine = EngineFactory.create(model, new EngineFactory.Settings(which, 1,
+            OrtEngine.Cuda.defaults(), batch, 2000))) {
+            name[0] = engine.name();
             for (int i = 0; i < 5; i++) {
                 engine.run(images);
             }

@@ -6,7 +6,8 @@ import io.mobileformer.engine.JavaEngine;
 import io.mobileformer.engine.OpProfile;
 import io.mobileformer.engine.Tensor;
 import io.mobileformer.streams.inference.OrtEngine;
-import io.mobileformer.streams.model.ModelContract;
+import io.mobileformer.streams.bench.CorePeak;
+import io.mobileformer.streams.bench.TorchvisionModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,18 +16,24 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code mfs bench engines --model <file> [--batch 1,8] [--threads 1,2] [--seconds s] [--profile]}: ONNX Runtime CPU
- * against the Java engine on the same random batch, in the same process.
+ * {@code mfs bench engines [--model <file>] [--torchvision] [--batch 1,8] [--threads 1,2] [--seconds s] [--profile]}:
+ * ONNX Runtime CPU against the Java engine on the same random batch, in the same process.
  *
  * <p>The build host is shared, so both engines are measured in alternating rounds (the order flips every round) after
  * a warm-up (at least 2.5 s for the Java engine: the JIT compiles its kernels meanwhile), and each gets the same time; load spikes then hit both. Per configuration it prints
  * {@code engine=<ort-cpu|java> batch=<b> threads=<t> img_per_s=<x>} for both engines and then
- * {@code batch=<b> threads=<t> ratio_java_over_ort=<x>}. With {@code --profile} it then prints where the Java engine's
+ * {@code batch=<b> threads=<t> ratio_java_over_ort=<x>}. Each engine line also carries {@code gflop_per_s} (the model's
+ * multiply-adds of convolutions and matrix products, counted from the planned graph, times two; elementwise work is
+ * not counted) and {@code peak_fraction}: that over {@code threads} cores at the FP32 FMA peak {@link CorePeak} states
+ * on the first line. {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision
+ * (exported on first use into {@code target/torchvision}) with ONNX Runtime vs Java {@code max_abs_diff}.
+ * With {@code --profile} it then prints where the Java engine's
  * time goes, {@code profile op=<kind> ms=<per pass> share=<percent>}, from a separate profiled run (timing each
  * step costs a little, so it does not feed the throughput figures).
  */
@@ -36,8 +43,11 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     private static final int ROUNDS = 4;
     private static final double WARMUP_SECONDS = 2.5;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model.")
+    @Option(names = "--model", paramLabel = "FILE", description = "ONNX model (default: " + Main.DEFAULT_MODEL + ").")
     private Path model;
+    @Option(names = "--torchvision", description = "Also torchvision's MobileNetV3-small and ResNet-18 (random "
+        + "weights, Debian python3-torchvision): max_abs_diff and speed side by side.")
+    private boolean torchvision;
     @Option(names = "--batch", defaultValue = "1,8", split = ",", description = "Batch sizes, comma-separated.")
     private List<Integer> batches;
     @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "Thread counts, comma-separated.")
@@ -50,21 +60,19 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         final PrintWriter out = spec.commandLine().getOut();
+        final CorePeak peak = CorePeak.detect();
+        out.println(String.format(Locale.ROOT, "peak_fp32_gflop_per_s_per_core=%.1f (%s)", peak.gflops(),
+            peak.assumption()));
         try {
-            final ModelContract contract = ModelContract.load(model);
-            for (final int t : threads) {
-                try (OrtEngine ort = OrtEngine.cpu(model, t); JavaEngine java = JavaEngine.load(model, t)) {
-                    for (final int b : batches) {
-                        final Tensor images = ModelCommand.randomBatch(b, contract.inputHeight(),
-                            contract.inputWidth(), 7);
-                        compare(ort, java, images, t, seconds, out);
-                        if (profile) {
-                            profile(java, images, t, seconds, out);
-                        }
-                    }
-                }
+            final List<Path> models = new ArrayList<>();
+            models.add(model != null ? model : Main.defaultModel());
+            if (torchvision) {
+                models.addAll(TorchvisionModels.export(Path.of("target/torchvision")));
+            }
+            for (final Path m : models) {
+                bench(m, peak, out);
             }
             return 0;
         } catch (final IOException | EngineException e) {
@@ -73,8 +81,33 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         }
     }
 
+    private void bench(final Path file, final CorePeak peak, final PrintWriter out) throws EngineException {
+        for (final int t : threads) {
+            try (OrtEngine ort = OrtEngine.cpu(file, t); JavaEngine java = JavaEngine.load(file, t)) {
+                final int[] dims = java.inputs().get(0).dims();
+                final int h = dims[dims.length - 2];
+                final int w = dims[dims.length - 1];
+                final double gflop = 2.0 * java.maddsPerImage() / 1e9;
+                if (t == threads.get(0)) {
+                    final double diff = TorchvisionModels.maxAbsDiff(ort, java, ModelCommand.randomBatch(2, h, w,
+                        5));
+                    out.println(String.format(Locale.ROOT, "model=%s gflop_per_image=%.3f max_abs_diff=%.3g "
+                        + "(ort-cpu vs java, batch 2)", file.getFileName(), gflop, diff));
+                }
+                for (final int b : batches) {
+                    final Tensor images = ModelCommand.randomBatch(b, h, w, 7);
+                    compare(ort, java, images, t, seconds, gflop, peak, out);
+                    if (profile) {
+                        profile(java, images, t, seconds, out);
+                    }
+                }
+            }
+        }
+    }
+
     private static void compare(final Engine ort, final Engine java, final Tensor images, final int threads,
-                                final double seconds, final PrintWriter out) throws EngineException {
+                                final double seconds, final double gflopPerImage, final CorePeak peak,
+                                final PrintWriter out) throws EngineException {
         final int b = images.dim(0);
         // C2 needs a few seconds to compile every kernel variant a model uses; measured earlier, the Java engine
         // looks several times slower than it is
@@ -94,10 +127,12 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         }
         final double ortRate = ortTotal[0] / ortTotal[1];
         final double javaRate = javaTotal[0] / javaTotal[1];
-        out.println(String.format(Locale.ROOT, "engine=%s batch=%d threads=%d img_per_s=%.1f", ort.name(), b, threads,
-            ortRate));
-        out.println(String.format(Locale.ROOT, "engine=%s batch=%d threads=%d img_per_s=%.1f", java.name(), b,
-            threads, javaRate));
+        for (final Engine e : List.of(ort, java)) {
+            final double rate = e == ort ? ortRate : javaRate;
+            out.println(String.format(Locale.ROOT, "engine=%s batch=%d threads=%d img_per_s=%.1f gflop_per_s=%.2f "
+                + "peak_fraction=%.3f", e.name(), b, threads, rate, rate * gflopPerImage,
+                rate * gflopPerImage / (threads * peak.gflops())));
+        }
         out.println(String.format(Locale.ROOT, "batch=%d threads=%d ratio_java_over_ort=%.3f", b, threads,
             javaRate / ortRate));
     }

@@ -49,9 +49,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code ./mfs bench pipeline}: how much of the detector's own throughput survives the whole path. In one process and
- * one run: (1) the detector alone on preprocessed frames; (2) the full path through the embedded broker, saturated
- * (records produced ahead of time); (3) the full path at a paced rate below saturation, for latency. Prints
- * {@code pipeline_efficiency = e2e fps / detector-alone fps}.
+ * one run: (0) a start with one record waiting, timed to its committed detections, which also says which engine
+ * {@code engine=auto} chose ({@code auto_engine=}); (1) that engine alone on preprocessed frames; (2) the full path
+ * through the embedded broker, saturated (records produced ahead of time), with the CPU split by thread group; (3) the
+ * full path at a paced rate below saturation, for latency percentiles; (4) a restart on the committed state, timed to
+ * the next record's detections. Prints {@code pipeline_efficiency = e2e fps / detector-alone fps}.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "The detector alone vs the whole path through an embedded broker: prints pipeline_efficiency.")
@@ -62,8 +64,8 @@ final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE",
         description = "ONNX model (default: " + Main.DEFAULT_MODEL + ").")
     private Path model;
-    @Option(names = "--engine", defaultValue = "cpu",
-        description = "auto, cuda, cpu or java.")
+    @Option(names = "--engine", defaultValue = "auto",
+        description = "auto (measured at start: the fastest is primary), cuda, cpu or java.")
     private String engine;
     @Option(names = "--threads", defaultValue = "1",
         description = "Engine intra-op threads.")
@@ -89,10 +91,17 @@ final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--commit-ms", defaultValue = "100",
         description = "Kafka Streams commit.interval.ms.")
     private int commitMs;
+    @Option(names = "--tracking",
+        description = "Run the analytics stage too (tracking, a zone and a counting line, as in the demo) and print "
+            + "its share of the per-frame time (analytics_share).")
+    private boolean tracking;
     @Spec
     private CommandSpec spec;
 
+    /** Segment sequences by phase: saturated from 0, paced, the record waiting at start, the one after restart. */
     private static final long PACED = 1_000_000L;
+    private static final long START = 2 * PACED;
+    private static final long RESTART = 3 * PACED;
 
     @Override
     public Integer call() throws Exception {
@@ -104,16 +113,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
         final List<FrameEnvelope> workload = workload(w, h, segment);
         final long rss0 = ProcessMemory.rssBytes();
-
-        // 1. the detector alone, on frames decoded and preprocessed beforehand
         final List<DecodedFrame> frames = decodeAll(contract, workload);
-        final double alone = detectorAlone(contract, engine, threads, batch, frames, seconds / 3.0);
-        out.printf("detector_alone img_per_s=%.1f (batch %d, %d engine thread(s))%n", alone, batch, threads);
 
-        // 2 + 3. the full path on a real broker
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             kafka.createTopics(Math.max(4, 2 * streamThreads), "bench-frames");
-            final Map<String, String> props = Map.ofEntries(
+            final Map<String, String> props = new java.util.HashMap<>(Map.ofEntries(
                 Map.entry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "mfs-bench"),
                 Map.entry(PipelineConfig.INPUT_TOPIC, "bench-frames"),
@@ -127,53 +131,123 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),
                 Map.entry(PipelineConfig.BATCH_MAX_DELAY_MS, Integer.toString(delayMs)),
                 Map.entry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(commitMs)),
-                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-bench-state").toString()));
-            final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
-            final int records = (saturatedFrames + segment - 1) / segment;
-            produce(kafka, workload, records, 0, null);
-            final long rssStart = ProcessMemory.rssBytes();
-            try (DetectionApp app = DetectionApp.start(props)) {
-                app.awaitRunning(Duration.ofSeconds(90));
+                Map.entry(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("mfs-bench-state").toString())));
+            if (tracking) {
+                props.putAll(DemoTracking.settings());
+                props.put(PipelineConfig.TRACKS_TOPIC, "bench-tracks");
+                props.put(PipelineConfig.EVENTS_TOPIC, "bench-events");
+            }
+            final Duration timeout = Duration.ofSeconds(Math.max(120, seconds * 4L));
+
+            // 0. a fast start: one record is waiting, as a restarted ./mfs run finds it; from the start call (model
+            // load, engine calibration, Kafka Streams start and rebalance) to its detections read committed
+            produce(kafka, workload, 1, 0, null, START);
+            final long t0 = System.nanoTime();
+            DetectionApp app = DetectionApp.start(props);
+            final long appStarted = System.nanoTime();
+            readUntil(kafka, segment, Map.of(), new Latencies(), timeout, START);
+            final long firstDetection = System.nanoTime();
+            final DetectionApp.EngineChoice choice = app.engineChoice();
+            out.printf("auto_engine=%s calibration=%s%n", choice.primary(), choice.calibration().isEmpty()
+                ? "(pinned: not measured)" : choice.calibration());
+            out.printf("start_to_first_detection_ms=%.0f (app start: model load + engine choice %.0f ms; Kafka "
+                    + "Streams start, rebalance, first segment and commit %.0f ms; JVM start and broker not "
+                    + "included)%n", (firstDetection - t0) / 1e6, (appStarted - t0) / 1e6,
+                (firstDetection - appStarted) / 1e6);
+            try {
+                // 1. the detector alone, on the engine auto chose (pinned, so nothing is re-measured), on frames
+                // decoded and preprocessed beforehand, while the pipeline idles
+                final double alone = detectorAlone(contract, pinned(choice.primary()), threads, batch, frames,
+                    seconds / 3.0);
+                out.printf("detector_alone engine=%s img_per_s=%.1f (batch %d, %d engine thread(s))%n",
+                    choice.primary(), alone, batch, threads);
+
+                // 2. the full path, saturated (records produced ahead of time)
+                final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
+                final int records = (saturatedFrames + segment - 1) / segment;
+                final long rssStart = ProcessMemory.rssBytes();
                 final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-                final Latencies lat = new Latencies();
                 final Map<String, Long> cpu0 = threadCpu();
-                final double[] window = readUntil(kafka, records * segment, sentAt, lat, Duration.ofSeconds(
-                    Math.max(120, seconds * 4L)), false);
+                final long process0 = Math.round(app.metrics().processSeconds() * 1e9);
+                final long wait0 = Math.round(app.metrics().detectWaitSeconds() * 1e9);
+                final long batches0 = app.batchStats().batches();
+                final double infer0 = batches0 * app.batchStats().meanInferenceMs() / 1e3;
+                produce(kafka, workload, records, 0, null, 0);
+                final double[] window = readUntil(kafka, records * segment, sentAt, new Latencies(), timeout, 0);
                 final Map<String, Long> cpu1 = threadCpu();
                 final double e2e = window[0] / window[1];
                 out.printf("e2e_saturated frames=%d seconds=%.1f fps=%.1f mean_batch=%.2f%n", (long) window[0],
                     window[1], e2e, app.batchStats().meanBatchSize());
                 out.printf("time split: in processor %.1f s (waiting for detections %.1f s), batcher inference "
-                        + "%.1f s, over %.1f s of wall time%n", app.metrics().processSeconds(),
-                    app.metrics().detectWaitSeconds(), app.batchStats().batches()
-                        * app.batchStats().meanInferenceMs() / 1e3, window[1]);
+                        + "%.1f s, over %.1f s of wall time%n",
+                    app.metrics().processSeconds() - process0 / 1e9,
+                    app.metrics().detectWaitSeconds() - wait0 / 1e9,
+                    app.batchStats().batches() * app.batchStats().meanInferenceMs() / 1e3 - infer0, window[1]);
                 final StringBuilder cpu = new StringBuilder("cpu seconds by thread group:");
                 cpu1.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - cpu0.getOrDefault(e.getKey(),
                         0L))).filter(e -> e.getValue() > 50_000_000L)
                     .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
                     .forEach(e -> cpu.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e9)));
                 out.println(cpu);
-                // paced at 70 % of the saturated rate, for latency
+                if (tracking) {
+                    // CPU, not wall time: on a busy machine wall time mostly measures waiting for a core. The
+                    // analytics run on the stream threads, inside the detection processor's time.
+                    final long cpuAll = cpu1.entrySet().stream().mapToLong(e -> e.getValue()
+                        - cpu0.getOrDefault(e.getKey(), 0L)).sum();
+                    final double an = app.metrics().analyticsCpuSeconds();
+                    final long n = Math.max(1, app.metrics().frames());
+                    out.printf("analytics (tracking + zones) cpu %.3f s (wall %.3f s) of %.1f cpu s for %d frames: "
+                            + "analytics_cpu_ms_per_frame=%.3f pipeline_cpu_ms_per_frame=%.1f analytics_share=%.4f%n",
+                        an, app.metrics().analyticsSeconds(), cpuAll / 1e9, n, 1e3 * an / n, cpuAll / 1e6 / n,
+                        an / (cpuAll / 1e9));
+                }
+
+                // 3. paced at 70 % of the saturated rate, for latency
                 final int pacedRecords = (int) Math.max(8, 0.7 * e2e * seconds / 3.0 / segment);
                 final long intervalNanos = (long) (segment / (0.7 * e2e) * 1e9);
                 final Latencies paced = new Latencies();
                 final Thread producer = new Thread(() -> produce(kafka, workload, pacedRecords, intervalNanos,
-                    sentAt));
+                    sentAt, PACED));
                 producer.start();
-                readUntil(kafka, pacedRecords * segment, sentAt, paced, Duration.ofSeconds(Math.max(120,
-                    seconds * 4L)), true);
+                readUntil(kafka, pacedRecords * segment, sentAt, paced, timeout, PACED);
                 producer.join();
                 final long rssEnd = ProcessMemory.rssBytes();
                 final double batchMs = app.batchStats().meanInferenceMs();
-                out.printf("e2e_paced frames=%d latency_p50_ms=%.0f latency_p99_ms=%.0f mean_batch=%.2f "
-                        + "batch_inference_ms=%.1f bound_ms=%.1f%n", pacedRecords * segment, paced.percentile(50),
-                    paced.percentile(99), app.batchStats().meanBatchSize(), batchMs, delayMs + 2 * batchMs);
+                out.printf("e2e_paced frames=%d latency_p50_ms=%.0f latency_p90_ms=%.0f latency_p99_ms=%.0f "
+                        + "latency_max_ms=%.0f mean_batch=%.2f batch_inference_ms=%.1f bound_ms=%.1f%n",
+                    pacedRecords * segment, paced.percentile(50), paced.percentile(90), paced.percentile(99),
+                    paced.percentile(100), app.batchStats().meanBatchSize(), batchMs, delayMs + 2 * batchMs);
                 out.printf("rss_mb before=%.0f pipeline_start=%.0f after=%.0f%n", rss0 / 1e6, rssStart / 1e6,
                     rssEnd / 1e6);
-                out.printf("pipeline_efficiency=%.3f%n", e2e / alone);
+                out.printf("pipeline_efficiency=%.3f (engine %s: e2e %.1f fps / detector alone %.1f img/s)%n",
+                    e2e / alone, choice.primary(), e2e, alone);
+            } finally {
+                app.close();
+            }
+
+            // 4. a restart: the same application id and state resume where they committed; one record waits
+            produce(kafka, workload, 1, 0, null, RESTART);
+            final long r0 = System.nanoTime();
+            app = DetectionApp.start(props);
+            try {
+                readUntil(kafka, segment, Map.of(), new Latencies(), timeout, RESTART);
+                out.printf("restart_to_resumed_ms=%.0f (a new DetectionApp on the committed offsets, to the waiting "
+                    + "record's detections read committed; engine %s)%n", (System.nanoTime() - r0) / 1e6,
+                    app.engineChoice().primary());
+            } finally {
+                app.close();
             }
         }
         return 0;
+    }
+
+    /** The engine setting that pins the engine an {@link io.mobileformer.engine.Engine#name()} names. */
+    static String pinned(final String engineName) {
+        return switch (engineName) {
+            case "ort-cuda" -> "cuda";
+            case "ort-cpu" -> "cpu";
+            default -> engineName;
+        };
     }
 
     /** CPU time of live threads, summed per name with digits and ids removed. */
@@ -241,18 +315,19 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
     }
 
+    /** Produces {@code records} segments with sequences from {@code base} (which names the bench phase). */
     private static void produce(final EmbeddedKafka kafka, final List<FrameEnvelope> workload, final int records,
-                                final long intervalNanos, final Map<String, Long> sentAt) {
+                                final long intervalNanos, final Map<String, Long> sentAt, final long base) {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20), new StringSerializer(), new ByteArraySerializer())) {
             long next = System.nanoTime();
             for (int i = 0; i < records; i++) {
-                final FrameEnvelope base = workload.get(i % workload.size());
-                final long seq = sentAt == null ? i : PACED + i;
+                final FrameEnvelope template = workload.get(i % workload.size());
+                final long seq = base + i;
                 // eight camera ids over the partitions, so every stream thread has work
-                final FrameEnvelope e = FrameEnvelope.newBuilder(base).setCameraId("bench-cam-" + (i % 8))
+                final FrameEnvelope e = FrameEnvelope.newBuilder(template).setCameraId("bench-cam-" + (i % 8))
                     .setSequence(seq).setCaptureTime(Instant.now()).build();
                 if (sentAt != null) {
                     sentAt.put(e.getCameraId() + "/" + seq, System.nanoTime());
@@ -275,14 +350,14 @@ final class BenchPipelineCommand implements Callable<Integer> {
     }
 
     /**
-     * Reads detections of one phase (paced records have sequences from {@code PACED}) until {@code frames} arrived;
-     * returns {frames, seconds between the first and the last}.
+     * Reads detections of one phase (its records have sequences from {@code base} up to the next phase's) until
+     * {@code frames} arrived; returns {frames, seconds between the first and the last}.
      */
     private static double[] readUntil(final EmbeddedKafka kafka, final int frames, final Map<String, Long> sentAt,
-                                      final Latencies lat, final Duration timeout, final boolean paced) {
+                                      final Latencies lat, final Duration timeout, final long base) {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-            ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + paced, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + base, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
             c.subscribe(List.of("bench-detections"));
@@ -293,7 +368,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             while (counted < frames && System.nanoTime() < end) {
                 for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(50))) {
                     final FrameDetections fd = AvroSerdes.frameDetections().deserializer().deserialize("x", r.value());
-                    if ((fd.getSegmentSequence() >= PACED) != paced) {
+                    if (fd.getSegmentSequence() < base || fd.getSegmentSequence() >= base + PACED) {
                         continue;
                     }
                     final long now = System.nanoTime();

@@ -2,6 +2,8 @@ package io.mobileformer.streams.cli;
 
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.avro.FrameTracks;
+import io.mobileformer.streams.avro.TrackedDetection;
 import io.mobileformer.streams.avro.FrameEnvelope;
 import io.mobileformer.streams.clip.ClipSegments;
 import io.mobileformer.streams.eval.ClipTruth;
@@ -20,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,6 +65,9 @@ final class DemoClipCamera {
     private final MeanAveragePrecision map;
     private final Set<Integer> drawn = ConcurrentHashMap.newKeySet();
     private Map<Integer, byte[]> pixels = Map.of();
+    /** Segment sequence → clip frame of its first frame, for the tracks reader (which has no other way back). */
+    private final Map<Long, Integer> firstFrames = new ConcurrentHashMap<>();
+    private final Set<Integer> tracked = ConcurrentHashMap.newKeySet();
 
     private record Sent(long sentNanos, ClipSegments.Segment segment, AtomicInteger remaining) {
     }
@@ -130,6 +136,7 @@ final class DemoClipCamera {
                     .setFps(clip.fps())
                     .build();
                 sent.put(seq, new Sent(System.nanoTime(), s, new AtomicInteger(s.frames())));
+                firstFrames.put(seq, s.firstFrame());
                 framesSent.addAndGet(s.frames());
                 producer.send(new ProducerRecord<>(inputTopic, CAMERA,
                     AvroSerdes.frameEnvelope().serializer().serialize(inputTopic, env)));
@@ -193,23 +200,49 @@ final class DemoClipCamera {
             synchronized (map) {
                 map.add(dets, t);
             }
-            final byte[] rgb = pixels.get(frame);
-            if (rgb != null && pngsWritten.incrementAndGet() <= pngs) {
-                try {
-                    final List<Detection> shown = dets.stream().filter(d -> d.score() >= DRAW_SCORE).toList();
-                    FrameAnnotator.write(rgb, clip.width(), clip.height(), shown, String.format(
-                            "%s frame %d  %d detections >= %.1f  engine %s", CAMERA, frame, shown.size(), DRAW_SCORE,
-                            fd.getEngine()),
-                        outDir.resolve(String.format("frame-%s-%03d.png", CAMERA, frame)));
-                } catch (final Exception e) {
-                    out.println("could not write annotated frame: " + e);
-                }
-            }
         }
         framesDone.incrementAndGet();
         detections.addAndGet(dets.size());
         if (s.remaining().decrementAndGet() == 0) {
             sent.remove(fd.getSegmentSequence());
+        }
+    }
+
+    /** Draws labelled frames with the track id of each box ({@code person #12}), from the tracks topic. */
+    void readTracks(final String tracksTopic, final AtomicBoolean stop) {
+        try (KafkaConsumer<String, byte[]> c = consumer("demo-real-tracks")) {
+            c.subscribe(List.of(tracksTopic));
+            while (!stop.get()) {
+                for (final ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(100))) {
+                    onTracks(AvroSerdes.frameTracks().deserializer().deserialize(tracksTopic, r.value()));
+                }
+            }
+        }
+    }
+
+    private void onTracks(final FrameTracks ft) {
+        final Integer first = firstFrames.get(ft.getSegmentSequence());
+        if (first == null) {
+            return;
+        }
+        final int frame = first + ft.getFrameIndex();
+        final byte[] rgb = pixels.get(frame);
+        if (rgb == null || truth.frame(frame) == null || !tracked.add(frame) || pngsWritten.incrementAndGet() > pngs) {
+            return;
+        }
+        final List<Detection> shown = new ArrayList<>();
+        for (final TrackedDetection d : ft.getTracks()) {
+            if (d.getScore() >= DRAW_SCORE) {
+                shown.add(new Detection(d.getClassId(), d.getLabel() + (d.getTrackId() == null ? ""
+                    : " #" + d.getTrackId()), d.getScore(), d.getXMin(), d.getYMin(), d.getXMax(), d.getYMax()));
+            }
+        }
+        try {
+            FrameAnnotator.write(rgb, clip.width(), clip.height(), shown, String.format(
+                    "%s frame %d  %d detections >= %.1f with track ids", CAMERA, frame, shown.size(), DRAW_SCORE),
+                outDir.resolve(String.format("frame-%s-%03d.png", CAMERA, frame)));
+        } catch (final Exception e) {
+            out.println("could not write annotated frame: " + e);
         }
     }
 

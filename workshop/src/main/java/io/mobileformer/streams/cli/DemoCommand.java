@@ -156,13 +156,15 @@ final class DemoCommand implements Callable<Integer> {
             }
             final String state = Files.createTempDirectory("mfs-demo-state").toString();
             try (DetectionApp app = DetectionApp.start(pipeline("mfs-demo", kafka, model, cameras, state,
-                    Map.of()));
+                    DemoTracking.settings()));
                  DetectionApp realApp = real ? DetectionApp.start(pipeline("mfs-demo-real", kafka, realModel, 1, state,
                      Map.of(PipelineConfig.INPUT_TOPIC, REAL_TOPIC, PipelineConfig.OUTPUT_TOPIC, REAL_TOPIC_OUT,
                          PipelineConfig.DLQ_TOPIC, REAL_TOPIC_DLQ, PipelineConfig.DROPPED_TOPIC,
                          REAL_TOPIC + ".dropped",
                          // scored as mAP, so keep the low-score tail; the drawn boxes are cut at DRAW_SCORE
-                         PipelineConfig.SCORE_THRESHOLD, "0.05"))) : null) {
+                         PipelineConfig.SCORE_THRESHOLD, "0.05", PipelineConfig.TRACKING_ENABLED, "true",
+                         PipelineConfig.TRACKS_TOPIC, REAL_TOPIC_TRACKS, PipelineConfig.EVENTS_TOPIC,
+                         REAL_TOPIC + ".events"))) : null) {
                 for (final DetectionApp a : real ? List.of(app, realApp) : List.of(app)) {
                     a.observe(endpoint);
                 }
@@ -212,6 +214,7 @@ final class DemoCommand implements Callable<Integer> {
     static final String REAL_TOPIC = "frames.real";
     static final String REAL_TOPIC_OUT = "detections.real";
     static final String REAL_TOPIC_DLQ = "frames.real.dlq";
+    static final String REAL_TOPIC_TRACKS = "tracks.real";
 
     /** The settings of one of the demo's pipelines; {@code extra} names its topics when they are not the defaults. */
     private Map<String, String> pipeline(final String applicationId, final EmbeddedKafka kafka, final Path modelFile,
@@ -255,6 +258,7 @@ final class DemoCommand implements Callable<Integer> {
         private final MeanAveragePrecision map = new MeanAveragePrecision(SyntheticScene.CLASSES.size());
         private final AtomicBoolean stop = new AtomicBoolean();
         private final Map<String, String> engines = new ConcurrentHashMap<>();
+        private final DemoTracking tracking;
 
         DemoRun(final EmbeddedKafka kafka, final DetectionApp app, final DemoClipCamera clipCamera, final int cameras,
                 final double fps, final int width, final int height, final int seconds, final int pngs,
@@ -270,18 +274,22 @@ final class DemoCommand implements Callable<Integer> {
             this.pngs = pngs;
             this.outDir = outDir;
             this.out = out;
+            this.tracking = new DemoTracking(kafka.bootstrapServers());
         }
 
         int run() throws Exception {
             final Thread detectionsReader = new Thread(this::readDetections, "demo-detections");
             final Thread dlqReader = new Thread(this::readDeadLetters, "demo-dlq");
-            detectionsReader.start();
-            dlqReader.start();
-            final List<Thread> readers = new ArrayList<>(List.of(detectionsReader, dlqReader));
+            final Thread tracksReader = new Thread(() -> tracking.readTracks(stop), "demo-tracks");
+            final Thread eventsReader = new Thread(() -> tracking.readEvents(stop), "demo-events");
+            final List<Thread> readers = new ArrayList<>(List.of(detectionsReader, dlqReader, tracksReader,
+                eventsReader));
+            readers.forEach(Thread::start);
             if (clipCamera != null) {
                 readers.add(new Thread(() -> clipCamera.readDetections(stop), "demo-real-detections"));
                 readers.add(new Thread(() -> clipCamera.readDeadLetters(stop), "demo-real-dlq"));
-                readers.subList(2, 4).forEach(Thread::start);
+                readers.add(new Thread(() -> clipCamera.readTracks(REAL_TOPIC_TRACKS, stop), "demo-real-tracks"));
+                readers.subList(4, 7).forEach(Thread::start);
             }
             final List<Thread> cams = new ArrayList<>();
             final long start = System.nanoTime();
@@ -338,6 +346,7 @@ final class DemoCommand implements Callable<Integer> {
             synchronized (map) {
                 map50 = map.map50();
             }
+            out.println(tracking.describe());
             String realPart = "";
             if (clipCamera != null) {
                 out.printf("real camera: frames=%d detections=%d dlq=%d p50_ms=%.0f p99_ms=%.0f, %d labelled frames "
@@ -347,9 +356,9 @@ final class DemoCommand implements Callable<Integer> {
                 realPart = String.format(" real_frames=%d real_map50=%.3f", clipCamera.framesDone(),
                     clipCamera.map50());
             }
-            out.printf("SUMMARY frames=%d detections=%d dlq=%d fps=%.1f p50_ms=%.0f p99_ms=%.0f map50=%.3f%s%n",
+            out.printf("SUMMARY frames=%d detections=%d dlq=%d fps=%.1f p50_ms=%.0f p99_ms=%.0f map50=%.3f%s%s%n",
                 framesDone.get(), detections.get(), dlqRecords.get(), framesDone.get() / elapsed,
-                latency.percentile(50), latency.percentile(99), map50, realPart);
+                latency.percentile(50), latency.percentile(99), map50, tracking.summary(), realPart);
             return framesDone.get() > 0 && lost == 0 && (clipCamera == null || clipCamera.framesDone() > 0) ? 0 : 1;
         }
 
@@ -369,6 +378,7 @@ final class DemoCommand implements Callable<Integer> {
                     final String key = id + "/" + r.envelope().getSequence();
                     final byte[] value = AvroSerdes.frameEnvelope().serializer().serialize("frames", r.envelope());
                     sent.put(key, new Sent(System.nanoTime(), r.frames(), new AtomicInteger(r.frames().size())));
+                    tracking.expect(id, r.envelope().getSequence(), r.frames());
                     framesSent.addAndGet(r.frames().size());
                     producer.send(new ProducerRecord<>("frames", id, value));
                     // real time: a record covers frames/fps seconds of video

@@ -12,7 +12,10 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticCamera {
 
-    /** One rendered frame: packed RGB24 and its ground truth. */
+    /**
+     * One rendered frame: packed RGB24 and its ground truth. The camera's objects never come or go, so {@code truth}
+     * entry i is the same object in every frame: its identity, for tracking metrics.
+     */
     public record Frame(int index, int width, int height, byte[] rgb, List<GroundTruth> truth) {
     }
 

@@ -23,7 +23,7 @@ class BenchDecodeCommandTest {
         assertEquals(0, Main.call(new PrintWriter(new OutputStreamWriter(buf, StandardCharsets.UTF_8), true), "bench",
             "decode", "--frames", "8", "--repeat", "1", "--resolutions", "360p"));
         final String out = buf.toString(StandardCharsets.UTF_8);
-        assertTrue(Pattern.compile("model path=models/tiny-centernet.onnx input=128x128 engine=ort-cpu threads=1 "
+        assertTrue(Pattern.compile("model path=models/tiny-centernet.onnx input=128x128 engine=(ort-cpu|java) threads=1 "
             + "batch=8 ms_per_frame=[0-9.]+").matcher(out).find(), out);
         final String number = "[0-9.]+";
         final String ffmpeg = SystemFfmpeg.available() ? number : "n/a";

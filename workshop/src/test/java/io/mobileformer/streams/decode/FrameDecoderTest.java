@@ -57,6 +57,30 @@ class FrameDecoderTest {
         assertTrue(frames.get(11).ptsMicros() > frames.get(1).ptsMicros());
     }
 
+    /**
+     * A camera's second segment opens without FFmpeg's probe (same parameter sets, so the size probed for the first
+     * holds) and decodes to exactly the same frames; a segment with other parameter sets is probed again.
+     */
+    @Test
+    void segmentsWithKnownParameterSetsSkipTheProbeAndDecodeTheSame() throws Exception {
+        final byte[] seg = TestMedia.segment(12, 160, 96, Container.MPEG_TS);
+        final FrameDecoder d = decoder(Sampling.all(), ResizeMode.LETTERBOX);
+        final List<DecodedFrame> probed = all(d, seg, "video/mp2t");
+        assertEquals(0, d.probesSkipped());
+        final List<DecodedFrame> known = all(d, seg, "video/mp2t");
+        assertEquals(1, d.probesSkipped());
+        assertEquals(probed.size(), known.size());
+        for (int i = 0; i < probed.size(); i++) {
+            assertEquals(probed.get(i).geometry(), known.get(i).geometry());
+            assertTrue(java.util.Arrays.equals(probed.get(i).input(), known.get(i).input()), "frame " + i);
+            assertEquals(probed.get(i).ptsMicros(), known.get(i).ptsMicros());
+        }
+        final List<DecodedFrame> other = all(d, TestMedia.segment(6, 96, 64, Container.MPEG_TS), "video/mp2t");
+        assertEquals(1, d.probesSkipped(), "other parameter sets: probed");
+        assertEquals(96, other.get(0).geometry().srcW());
+        assertEquals(64, other.get(0).geometry().srcH());
+    }
+
     @Test
     void stillImagesDecodeToOneFrame() throws Exception {
         assertEquals(1, all(decoder(Sampling.all(), ResizeMode.LETTERBOX), TestMedia.jpeg(120, 80), "image/jpeg")

@@ -1,0 +1,127 @@
+package io.mobileformer.streams.inference;
+
+import io.mobileformer.engine.Engine;
+import io.mobileformer.engine.Tensor;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * How {@code engine=auto} orders the engines that loaded: each runs the model on the same batch, at the configured
+ * batch size, and the fastest becomes primary. The calibration doubles as JIT warm-up for the Java engine.
+ *
+ * <p>The engines take turns, one batch each per round (the order flips every round), so a load spike from other
+ * processes hits all of them; each engine's first batch is untimed (it builds the plan for that batch size, and
+ * ONNX Runtime allocates its arena), and the budget counts from after it. Rounds stop at the time budget or after {@link #MAX_ROUNDS}, whichever comes
+ * first, but never before {@link #MIN_ROUNDS}. An engine's figure is its <em>fastest</em> batch: on a busy machine the slowest batches measure the
+ * neighbours, and the Java engine's first batches measure the JIT compiler; the best batch is what the engine does
+ * once warm, which is what it will do for the rest of the run.
+ */
+public final class EngineCalibration {
+    /** Enough rounds that the fastest of them is a warm batch; a tiny model stops here long before the budget. */
+    static final int MAX_ROUNDS = 24;
+    /**
+     * Timed rounds run even past the budget: on a busy machine the untimed first batches alone can take it all, and
+     * a choice needs figures.
+     */
+    static final int MIN_ROUNDS = 2;
+
+    /** One engine's calibration figure: images per second of its fastest batch, or why it could not run. */
+    public record Measurement(String engine, double imagesPerSecond, int batches, String failure) {
+        public boolean ok() {
+            return failure == null;
+        }
+
+        @Override
+        public String toString() {
+            return ok() ? String.format(Locale.ROOT, "%s=%.1f img/s (%d batches)", engine, imagesPerSecond, batches)
+                : engine + " failed (" + failure + ")";
+        }
+    }
+
+    private EngineCalibration() {
+    }
+
+    /**
+     * The choice rule, free of clocks: the indices of the engines that ran, fastest first; ties keep the order given
+     * (the static preference CUDA, CPU, Java). An engine whose calibration failed is left out.
+     */
+    public static List<Integer> order(final List<Measurement> measured) {
+        final List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < measured.size(); i++) {
+            if (measured.get(i).ok()) {
+                idx.add(i);
+            }
+        }
+        // List.sort is stable: equal figures keep the preference order
+        idx.sort(Comparator.comparingDouble((Integer i) -> measured.get(i).imagesPerSecond()).reversed());
+        return idx;
+    }
+
+    /** Like {@link #measure(List, Tensor, long, LongSupplier, LongSupplier)} with one clock for both. */
+    public static List<Measurement> measure(final List<Engine> engines, final Tensor batch, final long budgetNanos,
+                                            final LongSupplier clock) {
+        return measure(engines, batch, budgetNanos, clock, clock);
+    }
+
+    /**
+     * Measures every engine on {@code batch} for about {@code budgetNanos} of wall time in all.
+     *
+     * @param wallClock nanoseconds, monotonic: bounds the calibration ({@code System::nanoTime} outside tests)
+     * @param costClock nanoseconds that time each batch: this thread's CPU time when the engines compute on the
+     *                  calling thread (one intra-op thread), so that other processes on a shared machine do not
+     *                  decide the choice; the wall clock otherwise
+     */
+    public static List<Measurement> measure(final List<Engine> engines, final Tensor batch, final long budgetNanos,
+                                            final LongSupplier wallClock, final LongSupplier costClock) {
+        final int n = engines.size();
+        final long[] best = new long[n];
+        final int[] count = new int[n];
+        final String[] failure = new String[n];
+        java.util.Arrays.fill(best, Long.MAX_VALUE);
+        for (int i = 0; i < n; i++) {
+            failure[i] = runOnce(engines.get(i), batch, costClock, null);
+        }
+        // the budget starts after the untimed batches: the Java engine's first batch runs interpreted and can take the
+        // whole budget on its own, leaving no rounds for the JIT to show the engine's real speed (measured: picked
+        // ONNX Runtime at 2 rounds, the Java engine on a restart in the same JVM, already compiled)
+        final long end = wallClock.getAsLong() + budgetNanos;
+        for (int round = 0; round < MAX_ROUNDS && (round < MIN_ROUNDS || wallClock.getAsLong() < end); round++) {
+            for (int k = 0; k < n; k++) {
+                final int i = round % 2 == 0 ? k : n - 1 - k;
+                if (failure[i] != null) {
+                    continue;
+                }
+                final long[] took = new long[1];
+                failure[i] = runOnce(engines.get(i), batch, costClock, took);
+                if (failure[i] == null) {
+                    best[i] = Math.min(best[i], Math.max(1, took[0]));
+                    count[i]++;
+                }
+            }
+        }
+        final List<Measurement> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            final String name = engines.get(i).name();
+            out.add(failure[i] != null ? new Measurement(name, 0, count[i], failure[i])
+                : new Measurement(name, batch.dim(0) * 1e9 / best[i], count[i], null));
+        }
+        return out;
+    }
+
+    private static String runOnce(final Engine e, final Tensor batch, final LongSupplier clock, final long[] took) {
+        final long t0 = clock.getAsLong();
+        try {
+            e.run(batch);
+        } catch (final Exception | LinkageError ex) {
+            return ex.toString();
+        }
+        if (took != null) {
+            took[0] = clock.getAsLong() - t0;
+        }
+        return null;
+    }
+}

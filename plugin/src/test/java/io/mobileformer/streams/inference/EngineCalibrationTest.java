@@ -1,0 +1,102 @@
+package io.mobileformer.streams.inference;
+
+import io.mobileformer.engine.Engine;
+import io.mobileformer.engine.EngineException;
+import io.mobileformer.engine.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The rule engine=auto chooses by, fed figures instead of a clock, and the measuring loop on a fake clock: fake engines
+ * stand in for what cannot be made slow on purpose here (a GPU, a slower CPU engine).
+ */
+class EngineCalibrationTest {
+
+    private static EngineCalibration.Measurement m(final String name, final double rate) {
+        return new EngineCalibration.Measurement(name, rate, 10, null);
+    }
+
+    @Test
+    void theFastestIsPrimaryAndTheOthersFollowBySpeed() {
+        assertEquals(List.of(2, 1), EngineCalibration.order(List.of(
+            new EngineCalibration.Measurement("ort-cuda", 0, 0, "no CUDA device"), m("ort-cpu", 128), m("java", 257))));
+        assertEquals(List.of(0, 2, 1), EngineCalibration.order(List.of(m("ort-cuda", 900), m("ort-cpu", 128),
+            m("java", 257))));
+    }
+
+    @Test
+    void tiesKeepThePreferenceOrder() {
+        assertEquals(List.of(0, 1), EngineCalibration.order(List.of(m("ort-cpu", 100), m("java", 100))));
+    }
+
+    @Test
+    void anEngineThatFailedIsLeftOut() {
+        assertEquals(List.of(), EngineCalibration.order(List.of(
+            new EngineCalibration.Measurement("java", 0, 0, "UNSUPPORTED op"))));
+    }
+
+    /** An engine that advances a fake clock by a fixed time per batch (the first two batches slower: the JIT). */
+    private static Engine fake(final String name, final AtomicLong clock, final long firstNanos, final long nanos,
+                               final boolean fails) {
+        return new Engine() {
+            private int calls;
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Map<String, Tensor> run(final Tensor images) throws EngineException {
+                if (fails) {
+                    throw new EngineException(EngineException.Kind.RUN, name, "broken");
+                }
+                clock.addAndGet(calls++ < 2 ? firstNanos : nanos);
+                return Map.of();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void measuresTheWarmSpeedWithinTheBudget() {
+        final AtomicLong clock = new AtomicLong();
+        final Tensor batch = Tensor.zeros(8, 3, 4, 4);
+        // the java stand-in is slow for two batches (compiling) and then twice as fast as the ort stand-in
+        final List<EngineCalibration.Measurement> got = EngineCalibration.measure(List.of(
+            fake("ort-cpu", clock, 60_000_000L, 60_000_000L, false),
+            fake("java", clock, 400_000_000L, 30_000_000L, false),
+            fake("ort-cuda", clock, 0, 0, true)), batch, 2_000_000_000L, clock::get);
+        assertEquals(8 / 0.060, got.get(0).imagesPerSecond(), 1e-6);
+        assertEquals(8 / 0.030, got.get(1).imagesPerSecond(), 1e-6);
+        assertFalse(got.get(2).ok());
+        assertEquals(List.of(1, 0), EngineCalibration.order(got));
+        // bounded: the untimed batches (0.46 s), then rounds until the first round boundary past the 2 s budget (a
+        // round is at most 0.46 s here)
+        assertTrue(clock.get() <= 460_000_000L + 2_000_000_000L + 460_000_000L, "ran " + clock.get() + " ns");
+        assertTrue(clock.get() >= 460_000_000L + 2_000_000_000L, "stopped early: " + clock.get() + " ns");
+        assertTrue(got.get(0).batches() >= 2 && got.get(1).batches() >= 2);
+    }
+
+    @Test
+    void twoTimedRoundsEvenWhenWarmUpTookTheWholeBudget() {
+        final AtomicLong clock = new AtomicLong();
+        final List<EngineCalibration.Measurement> got = EngineCalibration.measure(List.of(
+            fake("ort-cpu", clock, 3_000_000_000L, 60_000_000L, false),
+            fake("java", clock, 3_000_000_000L, 30_000_000L, false)), Tensor.zeros(1, 3, 4, 4), 2_000_000_000L,
+            clock::get);
+        assertEquals(List.of(1, 0), EngineCalibration.order(got));
+        assertEquals(2, got.get(0).batches());
+        assertEquals(2, got.get(1).batches());
+    }
+}
