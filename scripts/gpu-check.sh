@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GPU check, for a machine with an NVIDIA GPU, the driver, and CUDA 12 + cuDNN 9 user-space libraries:
+# GPU check, for a machine with an NVIDIA GPU and its driver, and nothing else installed: the CUDA 12.9 and cuDNN 9.10
+# runtime libraries come from Maven Central with the gpu profile (unpacked into target/cuda), not from the system.
 #   1. build with the gpu profile (onnxruntime_gpu 1.23.2 replaces onnxruntime; never both on one classpath)
 #   2. ONNX Runtime CUDA vs CPU parity on every model (max abs diff on the raw outputs)
 #   3. CUDA and CPU throughput at batch 1, 8, 32, 64, measured side by side in one run
@@ -8,9 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || \
   echo "gpu-check: nvidia-smi not found; CUDA will probably be unavailable" >&2
-mvn -B -q -Pgpu -DskipTests -Dmfs.skipPython=true package
+mvn -B -q -Pgpu -DskipTests -Dmfs.skipPython=true -Dmfs.skipTestData=true package
 CP="workshop/target/classes:$(cat workshop/target/runtime.classpath)"
 if ! grep -q onnxruntime_gpu <<<"$CP"; then echo "gpu-check: the build did not pick onnxruntime_gpu" >&2; exit 1; fi
+# what libonnxruntime_providers_cuda.so links against (libcudart, libcublas(Lt), libcufft, libcurand, libcudnn) and
+# what libcudnn opens at run time (its libcudnn_*.so.9 parts, libnvrtc): the profile's redistributable libraries
+CUDA_LIBS="$PWD/target/cuda/org/bytedeco/cuda/linux-x86_64"
+[ -e "$CUDA_LIBS/libcudart.so.12" ] || { echo "gpu-check: no CUDA libraries in $CUDA_LIBS" >&2; exit 1; }
+export LD_LIBRARY_PATH="$CUDA_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 MODELS=("$@")
 [ ${#MODELS[@]} -gt 0 ] || MODELS=(models/*.onnx)
 LIST=$(IFS=,; echo "${MODELS[*]}")

@@ -95,7 +95,11 @@ public final class ConfigLoader {
         return out;
     }
 
-    static Set<String> knownKeys() {
+    /**
+     * Every key a deployment may set: the pipeline's and those of Kafka Streams and its clients (each also as an
+     * {@code MFS_} environment variable). The deployment manifests' lint checks their variables against these.
+     */
+    public static Set<String> knownKeys() {
         final Set<String> s = new TreeSet<>(PipelineConfig.CONFIG.names());
         s.addAll(StreamsConfig.configDef().names());
         s.addAll(ConsumerConfig.configNames());

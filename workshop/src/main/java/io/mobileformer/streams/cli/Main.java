@@ -31,9 +31,9 @@ import java.util.concurrent.Callable;
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run ./mfs <command> --help for a command's options; the Kafka and pipeline settings of run are "
         + "documented by ./mfs config-docs."},
-    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, ViewCommand.class, Main.Bench.class,
-        ModelCommand.class, ChaosCommand.class, FuzzCommand.class, SoakCommand.class, EvalCommand.class,
-        EngineCommand.class, GpuCheckCommand.class, Main.ConfigDocs.class, HelpCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, IngestCommand.class, ViewCommand.class, BrokerCommand.class,
+        Main.Bench.class, ModelCommand.class, ChaosCommand.class, FuzzCommand.class, SoakCommand.class,
+        EvalCommand.class, EngineCommand.class, GpuCheckCommand.class, Main.ConfigDocs.class, HelpCommand.class})
 public final class Main implements Runnable {
     /** The model of the demo and the pipeline benchmark when none is named, as help text. */
     static final String DEFAULT_MODEL = "models/demo.onnx, or models/tiny-centernet.onnx without it";

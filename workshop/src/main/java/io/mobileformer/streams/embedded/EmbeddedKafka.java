@@ -47,12 +47,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int securePort;
     private final Properties config;
     private KafkaRaftServer server;
+    private final String bootstrapHost;
     private boolean closed;
 
-    private EmbeddedKafka(final Path dir, final boolean deleteOnClose, final int brokerPort, final int securePort,
-                          final Properties config, final KafkaRaftServer server) {
+    private EmbeddedKafka(final Path dir, final boolean deleteOnClose, final String bootstrapHost,
+                          final int brokerPort, final int securePort, final Properties config,
+                          final KafkaRaftServer server) {
         this.dir = dir;
         this.deleteOnClose = deleteOnClose;
+        this.bootstrapHost = bootstrapHost;
         this.brokerPort = brokerPort;
         this.securePort = securePort;
         this.config = config;
@@ -65,10 +68,31 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose) throws IOException {
-        return start(dir, deleteOnClose, Map.of(), false);
+        return start(dir, deleteOnClose, Listeners.loopback(freePort(), freePort()));
     }
 
     /**
+     * Where the broker listens and what it tells clients to connect to. The tests and the demo use {@link #loopback};
+     * {@code ./mfs broker} in a container binds every interface and advertises the name other containers know it by.
+     */
+    public record Listeners(String bindHost, int brokerPort, int controllerPort, String advertisedHost) {
+        public static Listeners loopback(final int brokerPort, final int controllerPort) {
+            return new Listeners("127.0.0.1", brokerPort, controllerPort, "127.0.0.1");
+        }
+    }
+
+    /**
+     * Starts a broker with its data in {@code dir}; a directory formatted by an earlier run is reused with its topics
+     * (a restarted broker container keeps its data).
+     */
+    public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Listeners l)
+        throws IOException {
+        return start(dir, deleteOnClose, l, Map.of(), false);
+    }
+
+    /**
+     * A loopback broker with more settings.
+     *
      * @param overrides         broker settings applied last (an authorizer, TLS key stores, SASL mechanisms)
      * @param saslSslListener   also listen for SASL_SSL clients on a port of its own
      *                          ({@link #secureBootstrapServers()}); the PLAINTEXT listener stays for the broker itself
@@ -76,17 +100,24 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Map<String, String> overrides,
                                       final boolean saslSslListener) throws IOException {
-        final int brokerPort = freePort();
-        final int controllerPort = freePort();
+        return start(dir, deleteOnClose, Listeners.loopback(freePort(), freePort()), overrides, saslSslListener);
+    }
+
+    private static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Listeners l,
+                                       final Map<String, String> overrides, final boolean saslSslListener)
+        throws IOException {
         final int securePort = saslSslListener ? freePort() : -1;
+        final int brokerPort = l.brokerPort();
+        final int controllerPort = l.controllerPort();
         final Path logs = dir.resolve("logs");
         Files.createDirectories(logs);
         final Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("listeners", "PLAINTEXT://" + l.bindHost() + ":" + brokerPort + ",CONTROLLER://127.0.0.1:"
+            + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + l.advertisedHost() + ":" + brokerPort);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -119,7 +150,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         format(cfgFile);
         final KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
         server.startup();
-        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, brokerPort, securePort, p, server);
+        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, l.advertisedHost(), brokerPort, securePort, p,
+            server);
         k.awaitReady();
         return k;
     }
@@ -173,7 +205,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "127.0.0.1:" + brokerPort;
+        return bootstrapHost + ":" + brokerPort;
     }
 
     public Admin admin() {

@@ -58,7 +58,7 @@ class HelpTest {
     @Test
     void helpListsEveryCommand() {
         final String help = run(0, "help");
-        for (final String command : List.of("demo", "run", "ingest", "bench", "model", "eval", "gpu-check",
+        for (final String command : List.of("demo", "run", "ingest", "broker", "bench", "model", "eval", "gpu-check",
             "config-docs", "help")) {
             assertTrue(help.contains("  " + command + " "), command + " missing from\n" + help);
         }
