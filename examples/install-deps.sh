@@ -7,9 +7,6 @@ PKGS=(python3-confluent-kafka python3-avro python3-requests kcat)
 if /usr/bin/python3 -c 'import confluent_kafka, avro, requests' 2>/dev/null && command -v kcat >/dev/null; then
   exit 0
 fi
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+. "$(dirname "$0")/../scripts/apt-ensure.sh"
+apt_ensure "${PKGS[@]}"
 /usr/bin/python3 -c 'import confluent_kafka, avro; print("example deps: confluent-kafka", confluent_kafka.version()[0])'

@@ -6,10 +6,6 @@ set -euo pipefail
 if command -v "${MFS_CHROMIUM:-chromium}" >/dev/null 2>&1; then
   exit 0
 fi
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# fonts-liberation: the page's labels need a sans-serif font in a bare image
-$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+. "$(dirname "$0")/apt-ensure.sh"
+apt_ensure chromium fonts-liberation  # fonts: the page's labels need a sans-serif font in a bare image
 chromium --version

@@ -7,9 +7,6 @@ PKGS=(python3-torch python3-torchvision python3-onnx python3-numpy python3-scipy
 if /usr/bin/python3 -c 'import torch, torchvision, onnx, numpy, scipy, pytest' 2>/dev/null && command -v ffmpeg >/dev/null; then
   exit 0
 fi
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null
+. "$(dirname "$0")/../scripts/apt-ensure.sh"
+apt_ensure "${PKGS[@]}"
 /usr/bin/python3 -c 'import torch, onnx; print("training deps: torch", torch.__version__, "onnx", onnx.__version__)'
