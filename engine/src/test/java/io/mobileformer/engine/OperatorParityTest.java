@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -239,7 +240,7 @@ class OperatorParityTest {
         "GlobalAveragePool", "GlobalMaxPool", "Silu", "LeakyRelu", "Tanh", "Concat", "PadReflect", "PadConstant",
         "PadEdge", "WhereGreater", "SplitConcat", "Pow", "EqualLess", "ReduceSumAxes", "ReduceMaxAll",
         "ReduceMeanNonAdjacent", "GatherAnyIndices", "GatherElements", "TopK", "ResizeLinear",
-        "ResizeLinearAlignCorners", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax",
+        "ResizeLinearAlignCorners", "ResizeLinearAlignCornersScales", "ConvTranspose4s2", "ConvTransposeGroupsOutPad", "PRelu", "LogSoftmax",
         "DepthToSpaceCrd",
         "SpaceToDepthThenBack", "Tile", "CumSumReverse", "InstanceNormalization", "GridSampleBilinearBorder",
         "GridSampleBicubicReflection", "RoiAlignAvg", "RoiAlignMax"})
@@ -300,8 +301,19 @@ class OperatorParityTest {
                 .get(0);
             case "ResizeLinear" -> m.node("Resize", List.of(x, "", m.floats(new float[] {1, 1, 2, 1.5f}, 4)),
                 TestModels.attr("mode", "linear"));
-            case "ResizeLinearAlignCorners" -> m.node("Resize",
-                List.of(x, "", m.floats(new float[] {1, 1, 0.7f, 1.6f}, 4)),
+            // align_corners by output sizes (11x13 -> 7x20: down on one axis, up on the other), and by scales that
+            // give whole output lengths; fractional ones are refused at load (see alignCornersFractionalScaleIsRefused)
+            case "ResizeLinearAlignCorners" -> {
+                // sizes as PyTorch exports them: the input's N and C from its shape, then the new H and W
+                final String nc = m.node("Slice", List.of(m.node("Shape", List.of(x)), m.longs(new long[] {0}, 1),
+                    m.longs(new long[] {2}, 1)));
+                final String sizes = m.node("Concat", List.of(nc, m.longs(new long[] {7, 20}, 2)),
+                    TestModels.attr("axis", 0L));
+                yield m.node("Resize", List.of(x, "", "", sizes), TestModels.attr("mode", "linear"),
+                    TestModels.attr("coordinate_transformation_mode", "align_corners"));
+            }
+            case "ResizeLinearAlignCornersScales" -> m.node("Resize",
+                List.of(x, "", m.floats(new float[] {1, 1, 2, 1}, 4)),
                 TestModels.attr("mode", "linear"), TestModels.attr("coordinate_transformation_mode", "align_corners"));
             // the learned 2x upsampling of a detector's neck, and a grouped one with output padding and dilation
             case "ConvTranspose4s2" -> m.node("ConvTranspose", List.of(x, m.weights(0.3f, c, 4, 4, 4),
@@ -352,6 +364,22 @@ class OperatorParityTest {
                 m.node("Neg", List.of(x))));
         };
         assertParity(m.output(y).build(), TestModels.input(kind.hashCode() + 1L, 2, c, 11, 13));
+    }
+
+    /**
+     * Resize with align_corners and a scale that gives a fractional output length (11 x 0.7 = 7.7) is refused when the
+     * model loads, naming the way out: ONNX's reference and ONNX Runtime compute different outputs for it, and the
+     * engine does not pick a side silently.
+     */
+    @Test
+    void alignCornersFractionalScaleIsRefused() {
+        final int c = 3;
+        final TestModels m = new TestModels(1, c, 11, 13);
+        final String y = m.node("Resize", List.of("images", "", m.floats(new float[] {1, 1, 0.7f, 1f}, 4)),
+            TestModels.attr("mode", "linear"), TestModels.attr("coordinate_transformation_mode", "align_corners"));
+        final EngineException e = assertThrows(EngineException.class,
+            () -> JavaEngine.load(m.output(y).build(), new JavaEngine.Options(1, true, 2)).close());
+        assertTrue(e.getMessage().contains("output sizes"), e.getMessage());
     }
 
     /** Convolutions outside ConvOp's fast kernels: dilated (DeepLab, dilated encoders), 1-D and 3-D, grouped. */
