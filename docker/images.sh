@@ -41,19 +41,9 @@ NO_OPTS=()
 
 log() { echo "images: $*" >&2; }
 
-install_host_packages() {
-  local missing=()
-  for p in "${HOST_PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  log "installing ${missing[*]} (Debian packages, ~30 MB)"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# the build's one apt-get path (root or sudo, only the packages missing)
+. "$ROOT_DIR/scripts/apt-ensure.sh"
+install_host_packages() { apt_ensure "${HOST_PKGS[@]}"; }
 
 setup_config() {
   mkdir -p "$CACHE/bases" "$CACHE/storage" "$CACHE/run" "$CACHE/tmp"
