@@ -23,6 +23,16 @@ public final class ProcessMemory {
         return -1;
     }
 
+    /**
+     * Bytes the JVM has committed for its heap and its own non-heap pools (metaspace, code cache). A soak compares
+     * {@link #rssBytes()} less this: G1 grows the committed heap under allocation pressure (up to -Xmx, and other
+     * tests sharing the JVM add to the pressure), which is resident memory but not a native leak.
+     */
+    public static long jvmCommittedBytes() {
+        final java.lang.management.MemoryMXBean m = java.lang.management.ManagementFactory.getMemoryMXBean();
+        return m.getHeapMemoryUsage().getCommitted() + m.getNonHeapMemoryUsage().getCommitted();
+    }
+
     /** Bytes JavaCPP currently holds (FFmpeg frames, packets, buffers allocated through it). */
     public static long javacppBytes() {
         return org.bytedeco.javacpp.Pointer.totalBytes();
