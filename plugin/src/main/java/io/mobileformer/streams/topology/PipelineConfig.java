@@ -45,6 +45,7 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION = "topics.replication-factor";
+    public static final String TOPICS_OUTPUT_RETENTION = "topics.output-retention-ms";
 
     public static final String INSTANCE_NAME = "instance.name";
 
@@ -108,6 +109,12 @@ public final class PipelineConfig extends AbstractConfig {
             "Partitions of topics created at start; parallelism is bounded by the input topic's partitions.")
         .define(TOPICS_REPLICATION, Type.SHORT, (short) 1, atLeast(1), Importance.LOW,
             "Replication factor of topics created at start (use 3 on a production cluster).")
+        .define(TOPICS_OUTPUT_RETENTION, Type.LONG, null, Importance.MEDIUM,
+            "retention.ms of the output topics created at start (detections, dead letters, dropped, tracks, events); "
+                + "unset: the broker's log.retention.ms. Outputs are stamped with their frame's time, and the broker "
+                + "deletes by that stamp, so the outputs of footage replayed from longer ago than the retention "
+                + "are deleted at its next retention check: set -1 (keep) when replaying old video. Topics that "
+                + "exist are left as they are.")
         .define(INSTANCE_NAME, Type.STRING, "", Importance.HIGH,
             "A name for this instance that survives its restarts (a StatefulSet pod name, a host name). When set, "
                 + "the instance is a static member of the group: group.instance.id is this name (Kafka Streams adds "
@@ -205,8 +212,9 @@ public final class PipelineConfig extends AbstractConfig {
                 + "jittering on the line does not count as crossings back and forth."));
 
     /** Where the pipeline's records come from and go to, and whether and how missing topics are created. */
+    /** @param outputRetentionMs retention.ms for the outputs created at start, {@code null} for the broker's */
     public record Topics(String input, String output, String deadLetters, String dropped, boolean create,
-                         int partitions, short replicationFactor) {
+                         int partitions, short replicationFactor, Long outputRetentionMs) {
     }
 
     private WireFormat wireFormat;
@@ -300,7 +308,7 @@ public final class PipelineConfig extends AbstractConfig {
     public Topics topics() {
         return new Topics(getString(INPUT_TOPIC), getString(OUTPUT_TOPIC), getString(DLQ_TOPIC),
             getString(DROPPED_TOPIC), getBoolean(TOPICS_CREATE), getInt(TOPICS_PARTITIONS),
-            getShort(TOPICS_REPLICATION));
+            getShort(TOPICS_REPLICATION), getLong(TOPICS_OUTPUT_RETENTION));
     }
 
     /**

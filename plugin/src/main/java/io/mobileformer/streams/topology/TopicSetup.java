@@ -37,15 +37,21 @@ final class TopicSetup {
         final PipelineConfig.Topics t = cfg.topics();
         final int parts = t.partitions();
         final short rf = t.replicationFactor();
+        // outputs carry their frame's time as the record timestamp, which the broker's time retention reads: a
+        // replay of week-old footage into a 7-day topic is deleted at the next retention check, hence the option
+        final Map<String, String> out = t.outputRetentionMs() == null ? Map.of()
+            : Map.of("retention.ms", Long.toString(t.outputRetentionMs()));
+        final Map<String, String> bigOut = new LinkedHashMap<>(out);
+        bigOut.put("max.message.bytes", big);
         final List<NewTopic> topics = new ArrayList<>(List.of(
             new NewTopic(t.input(), parts, rf).configs(Map.of("max.message.bytes", big)),
-            new NewTopic(t.output(), parts, rf),
-            new NewTopic(t.deadLetters(), parts, rf).configs(Map.of("max.message.bytes", big)),
-            new NewTopic(t.dropped(), parts, rf)));
+            new NewTopic(t.output(), parts, rf).configs(out),
+            new NewTopic(t.deadLetters(), parts, rf).configs(bigOut),
+            new NewTopic(t.dropped(), parts, rf).configs(out)));
         final PipelineConfig.Analytics analytics = cfg.analytics();
         if (analytics.enabled()) {
-            topics.add(new NewTopic(analytics.tracksTopic(), parts, rf));
-            topics.add(new NewTopic(analytics.eventsTopic(), parts, rf));
+            topics.add(new NewTopic(analytics.tracksTopic(), parts, rf).configs(out));
+            topics.add(new NewTopic(analytics.eventsTopic(), parts, rf).configs(out));
         }
         return topics;
     }
