@@ -130,4 +130,28 @@ class EngineCalibrationTest {
         assertEquals(5, EngineCalibration.lowerQuartile(List.of(20L, 19L, 18L, 17L, 16L, 15L, 14L, 13L, 12L, 11L, 10L,
             9L, 8L, 7L, 6L, 5L, 4L, 3L, 2L, 1L)));
     }
+
+    @Test
+    void aJavaEngineStillCompilingAtTheBudgetIsGivenMoreRounds() {
+        final AtomicLong clock = new AtomicLong();
+        final long ms = 1_000_000L;
+        // interpreted batches shrink as the JIT compiles (a loaded machine); past the 1 s budget it is still halving
+        final List<EngineCalibration.Measurement> got = EngineCalibration.measure(List.of(
+            scripted("ort-cpu", clock, false, 60 * ms),
+            scripted("java", clock, false, 500 * ms, 400 * ms, 300 * ms, 250 * ms, 200 * ms, 150 * ms, 100 * ms,
+                70 * ms, 40 * ms)), Tensor.zeros(8, 3, 4, 4), 1000 * ms, clock::get);
+        assertEquals(List.of(1, 0), EngineCalibration.order(got), got.toString());
+        assertEquals(8 / 0.040, got.get(1).imagesPerSecond(), 1e-6, "measured once settled");
+        // and bounded: three budgets after the untimed batches at most, plus the round that crossed the bound
+        assertTrue(clock.get() <= 560 * ms + 3000 * ms + 560 * ms, "ran " + clock.get() / ms + " ms");
+    }
+
+    @Test
+    void settledEnginesStopAtTheBudget() {
+        final AtomicLong clock = new AtomicLong();
+        final long ms = 1_000_000L;
+        EngineCalibration.measure(List.of(scripted("ort-cpu", clock, false, 60 * ms),
+            scripted("java", clock, false, 300 * ms, 40 * ms)), Tensor.zeros(8, 3, 4, 4), 1000 * ms, clock::get);
+        assertTrue(clock.get() <= 360 * ms + 1000 * ms + 100 * ms, "ran " + clock.get() / ms + " ms");
+    }
 }
