@@ -2,6 +2,7 @@ package io.mobileformer.streams.decode;
 
 import io.mobileformer.streams.decode.DecodeException.Reason;
 import io.mobileformer.streams.media.Sampling;
+import io.mobileformer.streams.model.LetterboxGeometry;
 
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -10,12 +11,21 @@ import java.util.Map;
 /**
  * Turns an encoded payload (still image or video segment) into preprocessed frames, within {@link DecodeLimits}.
  *
- * <p>One decoder serves one stream thread; {@link #open} starts an independent {@link FrameStream} per record. Cheap
- * checks run first, in order of cost: empty, payload size, content type, header size (images: before any pixel is
- * decoded; video: from the stream headers before the first frame), and structural truncation.
+ * <p>One decoder serves one stream thread; {@link #open} starts a {@link FrameStream} per record. Cheap checks run
+ * first, in order of cost: empty, payload size, content type, header size (images: before any pixel is decoded;
+ * video: from the stream headers before the first frame), and structural truncation.
+ *
+ * <p>Owns native memory: the decoders kept for MPEG-TS streams ({@link StreamCodec}, one per set of parameter sets,
+ * at most {@link #KEPT_CODECS}), freed on eviction and by {@link #close()}. Its owner closes it after the last stream.
  */
-public final class FrameDecoder {
+public final class FrameDecoder implements AutoCloseable {
     static final int TS_PACKET = 188;
+    /**
+     * Decoders kept open, least recently used evicted. A stream thread serves a handful of cameras; a kept 720p H.264
+     * decoder holds its frame pool (a few pictures of 1.4 MB), so 8 bound that memory to tens of MB per thread, and a
+     * thread with more cameras than that still decodes correctly, each segment on a new decoder as before.
+     */
+    static final int KEPT_CODECS = 8;
 
     private final DecodeLimits limits;
     private final Sampling sampling;
@@ -31,12 +41,38 @@ public final class FrameDecoder {
             return size() > 64;
         }
     };
+    private final Map<ByteBuffer, StreamCodec> codecs = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<ByteBuffer, StreamCodec> eldest) {
+            if (size() > KEPT_CODECS) {
+                eldest.getValue().evict();
+                return true;
+            }
+            return false;
+        }
+    };
+    private final boolean keepCodecs;
     private long probesSkipped;
+    private long codecsReused;
+    private boolean closed;
 
+    /** A decoder that keeps MPEG-TS decoders across segments (see {@link #FrameDecoder(DecodeLimits, Sampling,
+     * Preprocessor, boolean)}). */
     public FrameDecoder(final DecodeLimits limits, final Sampling sampling, final Preprocessor preprocessor) {
+        this(limits, sampling, preprocessor, true);
+    }
+
+    /**
+     * @param keepCodecs whether MPEG-TS segments whose parameter sets were seen before decode on a kept decoder
+     *                   ({@link TsSegment}); false: every segment through JavaCV's grabber, as before (the reference
+     *                   the kept path is compared with)
+     */
+    public FrameDecoder(final DecodeLimits limits, final Sampling sampling, final Preprocessor preprocessor,
+                        final boolean keepCodecs) {
         this.limits = limits;
         this.sampling = sampling;
         this.preprocessor = preprocessor;
+        this.keepCodecs = keepCodecs;
     }
 
     public DecodeLimits limits() {
@@ -53,6 +89,9 @@ public final class FrameDecoder {
      * @param contentType the envelope's MIME type
      */
     public FrameStream open(final byte[] payload, final String contentType) throws DecodeException {
+        if (closed) {
+            throw new IllegalStateException("FrameDecoder is closed: open streams before closing it");
+        }
         if (payload == null || payload.length == 0) {
             throw new DecodeException(Reason.EMPTY, "empty payload");
         }
@@ -87,6 +126,72 @@ public final class FrameDecoder {
         }
     }
 
+    /**
+     * The segment opened on the decoder kept for {@code key}, a new one if none is kept yet, or {@code null} when
+     * this path does not apply (kept decoders off, the demuxer cannot open the payload without a probe, no decoder
+     * for its codec, or the kept decoder is busy with another open stream of this thread): then JavaCV's path runs.
+     */
+    TsSegment openKept(final ByteBuffer key, final byte[] payload, final LetterboxGeometry geometry) {
+        if (!keepCodecs || key == null) {
+            return null;
+        }
+        final TsSegment segment = TsSegment.open(payload);
+        if (segment == null) {
+            return null;
+        }
+        StreamCodec codec = codecs.get(key);
+        if (codec != null && (codec.codecId() != segment.parameters().codec_id()
+            || !codec.geometry().equals(geometry))) {
+            codecs.remove(key);
+            codec.evict();
+            codec = null;
+        }
+        if (codec == null) {
+            try {
+                codec = new StreamCodec(segment.parameters(), geometry);
+            } catch (final DecodeException e) {
+                segment.close();
+                return null;
+            }
+            codecs.put(key, codec);
+        } else {
+            codecsReused++;
+        }
+        if (!codec.acquire()) {
+            segment.close();
+            return null;
+        }
+        segment.attach(codec);
+        return segment;
+    }
+
+    /**
+     * Ends a segment opened by {@link #openKept}: its decoder is flushed for the next segment of the stream when the
+     * segment decoded cleanly, and discarded otherwise, so a damaged segment never leaves state behind for the next.
+     */
+    void release(final ByteBuffer key, final TsSegment segment, final boolean clean) {
+        final StreamCodec codec = segment.codec();
+        segment.close();
+        if (codec.release()) {
+            codec.close();
+        } else if (clean) {
+            codec.flush();
+        } else {
+            codecs.remove(key, codec);
+            codec.close();
+        }
+    }
+
+    /** Segments decoded on a decoder kept from an earlier segment. */
+    public long codecsReused() {
+        return codecsReused;
+    }
+
+    /** Decoders kept now. */
+    public int codecsKept() {
+        return codecs.size();
+    }
+
     void probeSkipped() {
         probesSkipped++;
     }
@@ -104,5 +209,15 @@ public final class FrameDecoder {
             throw new DecodeException(Reason.TOO_MANY_PIXELS, where + " declares " + w + "x" + h + " = " + (w * h)
                 + " pixels, over decode.max-pixels=" + limits.maxPixels());
         }
+    }
+
+    /** Frees the kept decoders. Streams still open keep theirs until they close. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (final StreamCodec c : codecs.values()) {
+            c.evict();
+        }
+        codecs.clear();
     }
 }

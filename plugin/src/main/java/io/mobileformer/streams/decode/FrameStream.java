@@ -18,13 +18,21 @@ import java.nio.ByteBuffer;
  *
  * <p>FFmpeg scales each frame straight to the size it occupies in the model input (swscale, area) and converts it
  * to RGB24; {@link Preprocessor} then normalizes in one pass. The full-resolution RGB frame is never materialized.
+ *
+ * <p>Two ways to the same frames: an MPEG-TS segment whose parameter sets {@link FrameDecoder} has seen decodes on the
+ * decoder kept for them ({@link TsSegment}: no probe, no decoder opened or closed per segment); everything else, and
+ * any segment that path cannot open, through JavaCV's grabber. Limits, sampling, timestamps and error reasons are
+ * applied here, the same for both.
  */
 public final class FrameStream implements AutoCloseable {
     private final FrameDecoder decoder;
     private final ContentType type;
     private final Sampling.Selector selector;
-    private final FFmpegFrameGrabber grabber;
-    private final java.nio.ByteBuffer parameterSets;
+    private final byte[] payload;
+    private final ByteBuffer parameterSets;
+    private FFmpegFrameGrabber grabber;
+    private TsSegment kept;
+    private Frame frame;
     private FfmpegLog.Capture capture;
     private final long startNanos = System.nanoTime();
     private LetterboxGeometry geometry;
@@ -33,22 +41,28 @@ public final class FrameStream implements AutoCloseable {
     private int index;
     private boolean started;
     private boolean done;
+    private boolean clean;
 
     FrameStream(final FrameDecoder decoder, final byte[] payload, final ContentType type,
                 final Sampling.Selector selector) {
         this.decoder = decoder;
         this.type = type;
         this.selector = selector;
+        this.payload = payload;
         this.capture = FfmpegLog.begin();
-        // one-argument constructor: it keeps the stream seekable, which MP4s with the index at the end need
-        this.grabber = new FFmpegFrameGrabber(new ByteArrayInputStream(payload));
         this.parameterSets = type == ContentType.MPEG_TS ? TsParameterSets.key(payload) : null;
+    }
+
+    private FFmpegFrameGrabber grabber() {
+        // one-argument constructor: it keeps the stream seekable, which MP4s with the index at the end need
+        final FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(new ByteArrayInputStream(payload));
         grabber.setFormat(type.demuxer());
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
         // area averaging: a proper low-pass for the large downscales cameras need (1080p -> 256 is 7.5x), at about
         // two thirds of SWS_BILINEAR's cost there (whose filter widens with the ratio); SWS_FAST_BILINEAR aliases
         grabber.setImageScalingFlags(swscale.SWS_AREA);
         grabber.setVideoOption("threads", "1");   // decode on this thread: errors are attributed to this record
+        return grabber;
     }
 
     /** Frames decoded so far, sampled or not. */
@@ -66,15 +80,15 @@ public final class FrameStream implements AutoCloseable {
         }
         final boolean keyOnly = selector.mode() == Sampling.Mode.KEYFRAMES && type.isVideo();
         while (true) {
-            final Frame f;
+            final boolean got;
             try {
-                f = grabber.grabFrame(false, true, true, keyOnly, false);
+                got = kept != null ? kept.next(keyOnly) : grab(keyOnly);
             } catch (final Exception e) {
                 throw new DecodeException(Reason.CORRUPT, type.mime() + " decode failed at frame " + index + ": "
                     + detail(e), e);
             }
             checkTime();
-            if (f == null || f.image == null) {
+            if (!got) {
                 finish();
                 return null;
             }
@@ -83,21 +97,31 @@ public final class FrameStream implements AutoCloseable {
                 throw new DecodeException(Reason.TOO_MANY_FRAMES, "segment has more than "
                     + decoder.limits().maxFramesPerSegment() + " frames (decode.max-frames-per-segment)");
             }
+            final long timestamp = kept != null ? kept.timestamp() : frame.timestamp;
             if (firstTimestamp == Long.MIN_VALUE) {
-                firstTimestamp = f.timestamp;
+                firstTimestamp = timestamp;
             }
-            final long pts = Math.max(0, f.timestamp - firstTimestamp);
+            final long pts = Math.max(0, timestamp - firstTimestamp);
             if (!selector.keep(i, pts)) {
                 continue;
             }
             final Preprocessor pre = decoder.preprocessor();
             final float[] input = new float[pre.inputSize()];
-            pre.toInput((ByteBuffer) f.image[0], f.imageStride, geometry, input, 0);
+            if (kept != null) {
+                pre.toInput(kept.rgb(), kept.stride(), geometry, input, 0);
+            } else {
+                pre.toInput((ByteBuffer) frame.image[0], frame.imageStride, geometry, input, 0);
+            }
             final long now = System.nanoTime();
             final float ms = (now - lastEmitNanos) / 1e6f;
             lastEmitNanos = now;
-            return new DecodedFrame(i, pts, f.keyFrame, geometry, input, ms);
+            return new DecodedFrame(i, pts, kept != null ? kept.keyFrame() : frame.keyFrame, geometry, input, ms);
         }
+    }
+
+    private boolean grab(final boolean keyOnly) throws Exception {
+        frame = grabber.grabFrame(false, true, true, keyOnly, false);
+        return frame != null && frame.image != null;
     }
 
     private void start() throws DecodeException {
@@ -105,6 +129,18 @@ public final class FrameStream implements AutoCloseable {
         // the same parameter sets as a segment probed before: the same picture size, so skip FFmpeg's probe (it
         // decodes frames to learn the size, at the cost of decoding the segment again)
         final int[] known = decoder.knownSize(parameterSets);
+        if (known != null) {
+            decoder.checkPixels(known[0], known[1], type.mime() + " stream header");
+            geometry = decoder.preprocessor().geometry(known[0], known[1]);
+            kept = decoder.openKept(parameterSets, payload, geometry);
+            if (kept != null) {
+                decoder.probeSkipped();
+                return;
+            }
+            // what the kept path logged while failing to open is not the record's error: JavaCV's path reports it
+            capture = FfmpegLog.begin();
+        }
+        grabber = grabber();
         try {
             grabber.start(known == null);
         } catch (final Exception e) {
@@ -149,6 +185,7 @@ public final class FrameStream implements AutoCloseable {
         if (index == 0) {
             throw new DecodeException(Reason.NO_FRAMES, type.mime() + " payload decoded to no frames");
         }
+        clean = true;
     }
 
     private String detail(final Exception e) {
@@ -156,9 +193,21 @@ public final class FrameStream implements AutoCloseable {
         return logged == null ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + logged + ")";
     }
 
+    /**
+     * Frees the demuxer; a kept decoder goes back to {@link FrameDecoder}, flushed when this payload decoded to its
+     * end without an error, discarded otherwise.
+     */
     @Override
     public void close() {
         FfmpegLog.end();
+        if (kept != null) {
+            final TsSegment k = kept;
+            kept = null;
+            decoder.release(parameterSets, k, clean);
+        }
+        if (grabber == null) {
+            return;
+        }
         try {
             grabber.close();
         } catch (final Exception e) {

@@ -68,6 +68,15 @@ final class DetectProcessor implements Processor<byte[], byte[], byte[], Pipelin
         this.decoder = decoderFactory.get();
     }
 
+    /** Frees the decoders kept for this task's cameras (native memory); Kafka Streams calls it on the stream thread. */
+    @Override
+    public void close() {
+        if (decoder != null) {
+            decoder.close();
+            decoder = null;
+        }
+    }
+
     @Override
     public void process(final Record<byte[], byte[]> record) {
         final long start = System.nanoTime();

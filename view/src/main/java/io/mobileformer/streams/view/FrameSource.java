@@ -161,6 +161,8 @@ public final class FrameSource implements AutoCloseable {
     public void close() {
         cursors.values().forEach(Cursor::close);
         cursors.clear();
+        decoders.values().forEach(FrameDecoder::close);
+        decoders.clear();
         if (fetcherOwned != null) {
             try {
                 fetcherOwned.close();

@@ -56,6 +56,12 @@ import java.util.regex.Pattern;
  * Rates are steady state: a run over one frame (open + first frame) is subtracted from a run over all frames, for ours
  * and for ffmpeg alike, so process start-up and stream probing do not count; {@code open_ms} shows that fixed cost
  * per segment. Each figure is the best of {@code --repeat} runs.
+ *
+ * <p>Then, per resolution, what a camera's segment costs whole (open, every frame, close), the way the pipeline
+ * decodes it: 8-frame segments (1 s at 8 fps, one GOP, no B-frames) of one camera, after its first, through JavaCV's
+ * grabber without the probe ({@code javacv_ms}: every segment before decoders were kept) and on the decoder
+ * {@link FrameDecoder} keeps for the camera ({@code kept_ms}), interleaved in one run, and {@code ratio} =
+ * javacv_ms / kept_ms.
  */
 @Command(name = "decode", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "Decode + preprocess speed per core vs ffmpeg -threads 1, and its share of the per-frame cost.")
@@ -79,6 +85,9 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Option(names = "--resolutions", defaultValue = "360p,720p,1080p",
         description = "Resolutions to measure, comma-separated.")
     private String resolutions;
+    @Option(names = "--segments-only",
+        description = "Only the per-segment comparison (javacv_ms vs kept_ms), not the clip, ffmpeg and model figures.")
+    private boolean segmentsOnly;
     @Spec
     private CommandSpec spec;
     private static final int INPUT = 256;
@@ -107,13 +116,23 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         FfmpegLog.install();
         final ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
 
+        final boolean ffmpeg = SystemFfmpeg.available();
+        if (segmentsOnly) {
+            for (final Resolution r : RESOLUTIONS) {
+                if (wanted.contains(r.name())) {
+                    out.println(segmentLine(r, ffmpeg, cpu));
+                }
+            }
+            out.println("(CPU time of one thread per segment, best of " + repeat + " passes of " + SEGMENTS
+                + " segments; input " + INPUT + "x" + INPUT + ")");
+            return 0;
+        }
         final ModelContract contract = ModelContract.load(model);
         final String[] engineName = new String[1];
         final double modelMs = modelMsPerFrame(model, engine, contract, repeat, cpu, engineName);
         out.printf(Locale.ROOT, "model path=%s input=%dx%d engine=%s threads=1 batch=8 ms_per_frame=%.3f%n",
             model, contract.inputWidth(), contract.inputHeight(), engineName[0], modelMs);
 
-        final boolean ffmpeg = SystemFfmpeg.available();
         final Path dir = Files.createTempDirectory("mfs-bench-");
         try {
             for (final Resolution r : RESOLUTIONS) {
@@ -146,6 +165,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
                         + "bytes=%d encoder=%s", msPerFrame / (msPerFrame + modelMs), full[1], n, payload.length,
                     ffmpeg ? "libx264" : "openh264"));
                 out.println(line);
+                out.println(segmentLine(r, ffmpeg, cpu));
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -159,6 +179,56 @@ public final class BenchDecodeCommand implements Callable<Integer> {
             + "shown as open_ms; input " + INPUT + "x" + INPUT + "; ffmpeg is " + (ffmpeg ? SystemFfmpeg.BINARY
             : "absent") + ")");
         return 0;
+    }
+
+    /** Segments per timed pass of {@link #segmentLine}, and segments decoded before timing (JIT, FFmpeg tables). */
+    private static final int SEGMENTS = 20;
+    private static final int SEGMENT_FRAMES = 8;
+
+    /** Per-segment CPU of a known camera's 8-frame segment, JavaCV's path against the kept decoder. */
+    private String segmentLine(final Resolution r, final boolean ffmpeg, final ThreadMXBean cpu) throws Exception {
+        final byte[] seg = ffmpeg ? SystemFfmpeg.encode("testsrc2=size=" + r.width() + "x" + r.height()
+                + ":rate=" + SEGMENT_FRAMES, SEGMENT_FRAMES, "-c:v libx264 -preset veryfast -pix_fmt yuv420p -bf 0 -g "
+                + SEGMENT_FRAMES + " -b:v " + r.bitrate() + " -maxrate " + r.bitrate() + " -bufsize " + r.bitrate(),
+            "mpegts")
+            : openh264Clip(r, SEGMENT_FRAMES, SEGMENT_FRAMES);
+        final DecodeLimits limits = new DecodeLimits(Integer.MAX_VALUE, 8192L * 8192, 100_000, 600_000);
+        final Preprocessor pre = new Preprocessor(INPUT, INPUT, ResizeMode.STRETCH, MEAN, STD);
+        double javacv = Double.MAX_VALUE;
+        double kept = Double.MAX_VALUE;
+        try (FrameDecoder old = new FrameDecoder(limits, Sampling.all(), pre, false);
+             FrameDecoder now = new FrameDecoder(limits, Sampling.all(), pre, true)) {
+            segments(old, seg, SEGMENTS);
+            segments(now, seg, SEGMENTS);
+            for (int i = 0; i < repeat; i++) {
+                long t0 = cpu.getCurrentThreadCpuTime();
+                segments(old, seg, SEGMENTS);
+                javacv = Math.min(javacv, (cpu.getCurrentThreadCpuTime() - t0) / 1e6 / SEGMENTS);
+                t0 = cpu.getCurrentThreadCpuTime();
+                segments(now, seg, SEGMENTS);
+                kept = Math.min(kept, (cpu.getCurrentThreadCpuTime() - t0) / 1e6 / SEGMENTS);
+            }
+            if (now.codecsReused() < SEGMENTS) {
+                throw new IllegalStateException("the kept decoder was not reused: " + now.codecsReused());
+            }
+        }
+        return String.format(Locale.ROOT, "segment res=%s frames=%d javacv_ms=%.1f kept_ms=%.1f ratio=%.2f "
+            + "kept_ms_per_frame=%.2f bytes=%d", r.name(), SEGMENT_FRAMES, javacv, kept, javacv / kept,
+            kept / SEGMENT_FRAMES, seg.length);
+    }
+
+    private static void segments(final FrameDecoder d, final byte[] seg, final int n) throws DecodeException {
+        for (int i = 0; i < n; i++) {
+            int frames = 0;
+            try (FrameStream s = d.open(seg, "video/mp2t")) {
+                while (s.next() != null) {
+                    frames++;
+                }
+            }
+            if (frames != SEGMENT_FRAMES) {
+                throw new IllegalStateException("segment decoded to " + frames + " frames, not " + SEGMENT_FRAMES);
+            }
+        }
     }
 
     /** Decodes at most {@code limit} frames of a payload; returns frames decoded. */
@@ -195,10 +265,10 @@ public final class BenchDecodeCommand implements Callable<Integer> {
 
     /** The pipeline's path: {@link FrameDecoder} to the 256x256 normalized input. */
     private static int ours(final byte[] payload, final int limit) throws DecodeException {
-        final FrameDecoder d = new FrameDecoder(new DecodeLimits(Integer.MAX_VALUE, 8192L * 8192, 100_000, 600_000),
-            Sampling.all(), new Preprocessor(INPUT, INPUT, ResizeMode.STRETCH, MEAN, STD));
         int n = 0;
-        try (FrameStream s = d.open(payload, "video/mp2t")) {
+        try (FrameDecoder d = new FrameDecoder(new DecodeLimits(Integer.MAX_VALUE, 8192L * 8192, 100_000, 600_000),
+                Sampling.all(), new Preprocessor(INPUT, INPUT, ResizeMode.STRETCH, MEAN, STD));
+             FrameStream s = d.open(payload, "video/mp2t")) {
             while (n < limit && s.next() != null) {
                 n++;
             }

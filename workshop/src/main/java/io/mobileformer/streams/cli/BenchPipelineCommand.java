@@ -283,17 +283,18 @@ final class BenchPipelineCommand implements Callable<Integer> {
 
     private static List<DecodedFrame> decodeAll(final ModelContract c, final List<FrameEnvelope> workload)
         throws Exception {
-        final FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
-            new Preprocessor(c));
         final List<DecodedFrame> frames = new ArrayList<>();
-        for (final FrameEnvelope e : workload) {
-            final ByteBuffer b = e.getPayload().duplicate();
-            final byte[] payload = new byte[b.remaining()];
-            b.get(payload);
-            try (FrameStream s = dec.open(payload, e.getContentType())) {
-                DecodedFrame f;
-                while ((f = s.next()) != null) {
-                    frames.add(f);
+        try (FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+            new Preprocessor(c))) {
+            for (final FrameEnvelope e : workload) {
+                final ByteBuffer b = e.getPayload().duplicate();
+                final byte[] payload = new byte[b.remaining()];
+                b.get(payload);
+                try (FrameStream s = dec.open(payload, e.getContentType())) {
+                    DecodedFrame f;
+                    while ((f = s.next()) != null) {
+                        frames.add(f);
+                    }
                 }
             }
         }

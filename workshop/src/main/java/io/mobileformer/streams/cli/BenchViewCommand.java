@@ -106,20 +106,21 @@ final class BenchViewCommand implements Callable<Integer> {
         }
 
         // the pipeline's decoder on the same records: every frame to the model input
-        final FrameDecoder decoder = new FrameDecoder(defaults.decodeLimits(), Sampling.all(),
-            new Preprocessor(contract));
         double decodeMs = Double.MAX_VALUE;
-        for (int run = 0; run < repeat; run++) {
-            final long t0 = cpu.getCurrentThreadCpuTime();
-            for (final FrameEnvelope env : records.values()) {
-                try (FrameStream s = decoder.open(bytes(env.getPayload()), env.getContentType())) {
-                    DecodedFrame f;
-                    do {
-                        f = s.next();
-                    } while (f != null);
+        try (FrameDecoder decoder = new FrameDecoder(defaults.decodeLimits(), Sampling.all(),
+            new Preprocessor(contract))) {
+            for (int run = 0; run < repeat; run++) {
+                final long t0 = cpu.getCurrentThreadCpuTime();
+                for (final FrameEnvelope env : records.values()) {
+                    try (FrameStream s = decoder.open(bytes(env.getPayload()), env.getContentType())) {
+                        DecodedFrame f;
+                        do {
+                            f = s.next();
+                        } while (f != null);
+                    }
                 }
+                decodeMs = Math.min(decodeMs, (cpu.getCurrentThreadCpuTime() - t0) / 1e6);
             }
-            decodeMs = Math.min(decodeMs, (cpu.getCurrentThreadCpuTime() - t0) / 1e6);
         }
         final double modelMs = BenchDecodeCommand.modelMsPerFrame(modelFile, contract, repeat, cpu) * frames;
         final double videoSeconds = frames / fps;

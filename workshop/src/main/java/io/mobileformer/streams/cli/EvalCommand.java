@@ -68,12 +68,12 @@ final class EvalCommand implements Callable<Integer> {
         final ClipTruth truth = ClipTruth.read(truthFile, contract.labels());
         final String type = contentType(clip);
         final byte[] payload = Files.readAllBytes(clip);
-        final FrameDecoder decoder = new FrameDecoder(new DecodeLimits(Integer.MAX_VALUE - 8, 8192L * 8192,
-            1_000_000, Long.MAX_VALUE / 4), Sampling.all(), new Preprocessor(contract));
         final MeanAveragePrecision map = new MeanAveragePrecision(contract.labels().size());
         final String engineName;
         int decoded = 0;
-        try (InlineBatcher det = new InlineBatcher(new Detector(contract, EngineFactory.create(
+        try (FrameDecoder decoder = new FrameDecoder(new DecodeLimits(Integer.MAX_VALUE - 8, 8192L * 8192,
+                1_000_000, Long.MAX_VALUE / 4), Sampling.all(), new Preprocessor(contract));
+             InlineBatcher det = new InlineBatcher(new Detector(contract, EngineFactory.create(
             contract.path(), new EngineFactory.Settings(engine, threads,
                 OrtEngine.Cuda.defaults())), (float) threshold, 100), batch);
              FrameStream s = decoder.open(payload, type)) {

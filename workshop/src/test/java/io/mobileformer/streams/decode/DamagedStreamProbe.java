@@ -25,7 +25,11 @@ public final class DamagedStreamProbe {
     /** An H.264 MPEG-TS segment whose video payload is overwritten with noise in 1 of every 3 packets after the first
      *  key frame: the headers parse, the decoder meets broken slices. */
     static byte[] damaged() {
-        final byte[] ts = TestMedia.segment(30, 320, 240, Container.MPEG_TS);
+        return damage(TestMedia.segment(30, 320, 240, Container.MPEG_TS));
+    }
+
+    /** Overwrites, in place, the payload of 1 in 3 packets after the first third of {@code ts} with noise. */
+    static byte[] damage(final byte[] ts) {
         final Random r = new Random(42);
         final int packets = ts.length / FrameDecoder.TS_PACKET;
         for (int p = packets / 3; p < packets - 2; p += 3) {

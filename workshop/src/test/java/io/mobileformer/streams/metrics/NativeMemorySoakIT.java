@@ -32,8 +32,6 @@ class NativeMemorySoakIT {
     @Test
     void decodeAndDetectManyRecordsWithoutGrowth() throws Exception {
         final ModelContract c = ModelContract.load(Path.of("models/tiny-centernet.onnx"));
-        final FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
-            new Preprocessor(c));
         final byte[] ts = TestMedia.segment(8, 320, 192, Container.MPEG_TS);
         final byte[] mp4 = TestMedia.segment(8, 320, 192, Container.MP4);
         final byte[] jpg = TestMedia.jpeg(320, 192);
@@ -42,7 +40,9 @@ class NativeMemorySoakIT {
         for (int i = 2000; i < corrupt.length; i += 7) {
             corrupt[i] ^= 0x5a;
         }
-        try (InlineBatcher det = new InlineBatcher(new Detector(c, OrtEngine.cpu(c.path(), 1), 0.3f, 100),
+        try (FrameDecoder dec = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+                new Preprocessor(c));
+             InlineBatcher det = new InlineBatcher(new Detector(c, OrtEngine.cpu(c.path(), 1), 0.3f, 100),
             8)) {
             final Runnable round = () -> {
                 try {
