@@ -51,6 +51,7 @@ public final class DetectionTopology {
                                  final PipelineMetrics metrics) {
         final DecodeLimits limits = cfg.decodeLimits();
         final Sampling sampling = cfg.sampling();
+        final boolean keepDecoders = cfg.keepDecoders();
         final PipelineConfig.Topics topics = cfg.topics();
         final Preprocessor pre = new Preprocessor(contract);
         final ModelRef model = new ModelRef(contract.name(), contract.variant(), contract.version(), contract.sha256());
@@ -62,8 +63,8 @@ public final class DetectionTopology {
 
         final Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.input());
-        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre), envelopes,
-            batcher, model, metrics, analytics.enabled()), SOURCE);
+        t.addProcessor(DETECT, () -> new DetectProcessor(() -> new FrameDecoder(limits, sampling, pre, keepDecoders),
+            envelopes, batcher, model, metrics, analytics.enabled()), SOURCE);
         t.addSink(DETECTIONS_SINK, topics.output(), new ByteArraySerializer(), values, DETECT);
         t.addSink(DROPPED_SINK, topics.dropped(), new ByteArraySerializer(), values, DETECT);
         if (!analytics.enabled()) {

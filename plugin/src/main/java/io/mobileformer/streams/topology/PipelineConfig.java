@@ -66,6 +66,7 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String DECODE_MAX_PIXELS = "decode.max-pixels";
     public static final String DECODE_MAX_FRAMES = "decode.max-frames-per-segment";
     public static final String DECODE_MAX_MS = "decode.max-decode-ms";
+    public static final String DECODE_KEEP_DECODERS = "decode.keep-decoders";
 
     public static final String SAMPLE_MODE = "sample.mode";
     public static final String SAMPLE_EVERY_N = "sample.every-n";
@@ -165,6 +166,11 @@ public final class PipelineConfig extends AbstractConfig {
             "Most frames one segment may decode to.")
         .define(DECODE_MAX_MS, Type.LONG, 30_000L, atLeast(1), Importance.MEDIUM,
             "Longest wall time for decoding one record.")
+        .define(DECODE_KEEP_DECODERS, Type.BOOLEAN, true, Importance.LOW,
+            "Keep each MPEG-TS stream's H.264/H.265 decoder and scaler open across its segments (per stream thread, "
+                + "keyed by the segment's parameter sets, 8 at most) instead of opening them per segment: the same "
+                + "frames for less CPU (./mfs bench decode --segments-only). false: every segment through JavaCV's "
+                + "grabber, as before.")
         .define(SAMPLE_MODE, Type.STRING, "all", ValidString.in("all", "every-nth", "fps", "keyframes"),
             Importance.MEDIUM, "Which frames of a segment are analysed: all, every-nth (sample.every-n), fps "
                 + "(sample.fps) or keyframes (the others are not even decoded).")
@@ -269,6 +275,11 @@ public final class PipelineConfig extends AbstractConfig {
     public DecodeLimits decodeLimits() {
         return new DecodeLimits(getInt(DECODE_MAX_PAYLOAD), getLong(DECODE_MAX_PIXELS), getInt(DECODE_MAX_FRAMES),
             getLong(DECODE_MAX_MS));
+    }
+
+    /** Whether MPEG-TS decoders are kept across a stream's segments (decode.keep-decoders). */
+    public boolean keepDecoders() {
+        return getBoolean(DECODE_KEEP_DECODERS);
     }
 
     public Sampling sampling() {

@@ -95,6 +95,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
         description = "Run the analytics stage too (tracking, a zone and a counting line, as in the demo) and print "
             + "its share of the per-frame time (analytics_share).")
     private boolean tracking;
+    @Option(names = "--keep-decoders", defaultValue = "true", arity = "1",
+        description = "decode.keep-decoders: keep each camera's decoder across its segments (false: JavaCV per "
+            + "segment, as before), to compare the two in one build.")
+    private boolean keepDecoders;
     @Spec
     private CommandSpec spec;
 
@@ -126,6 +130,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 Map.entry(PipelineConfig.DROPPED_TOPIC, "bench-dropped"),
                 Map.entry(PipelineConfig.MODEL_PATH, model.toString()),
                 Map.entry(PipelineConfig.ENGINE, engine),
+                Map.entry(PipelineConfig.DECODE_KEEP_DECODERS, Boolean.toString(keepDecoders)),
                 Map.entry(PipelineConfig.ENGINE_THREADS, Integer.toString(threads)),
                 Map.entry(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(streamThreads)),
                 Map.entry(PipelineConfig.BATCH_MAX_SIZE, Integer.toString(batch)),

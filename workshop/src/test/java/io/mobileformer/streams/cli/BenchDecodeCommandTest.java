@@ -30,6 +30,8 @@ class BenchDecodeCommandTest {
         assertTrue(Pattern.compile("decode res=360p fps_per_core=" + number + " preprocess_ms=" + number
             + " decode_only_fps=" + number + " ffmpeg_fps_per_core=" + ffmpeg + " ratio_vs_ffmpeg=" + ffmpeg
             + " share_of_frame_cost=0\\.[0-9]+ ").matcher(out).find(), out);
+        assertTrue(Pattern.compile("segment res=360p frames=8 javacv_ms=" + number + " kept_ms=" + number + " ratio="
+            + number + " kept_ms_per_frame=" + number).matcher(out).find(), out);
     }
 
     @Test
