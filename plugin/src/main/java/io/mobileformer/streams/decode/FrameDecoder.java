@@ -21,9 +21,10 @@ import java.util.Map;
 public final class FrameDecoder implements AutoCloseable {
     static final int TS_PACKET = 188;
     /**
-     * Decoders kept open, least recently used evicted. A stream thread serves a handful of cameras; a kept 720p H.264
-     * decoder holds its frame pool (a few pictures of 1.4 MB), so 8 bound that memory to tens of MB per thread, and a
-     * thread with more cameras than that still decodes correctly, each segment on a new decoder as before.
+     * Decoders kept open, least recently used evicted. One is kept per distinct set of parameter sets, not per camera
+     * (cameras configured alike write the same SPS and share one); a kept decoder holds its frame pool, a few decoded
+     * pictures (1.4 MB each at 720p, 3.1 MB at 1080p), so 8 bound that memory per task to tens of MB, and a task with
+     * more configurations than that still decodes correctly, the evicted ones on a new decoder as before.
      */
     static final int KEPT_CODECS = 8;
 

@@ -167,8 +167,8 @@ public final class PipelineConfig extends AbstractConfig {
         .define(DECODE_MAX_MS, Type.LONG, 30_000L, atLeast(1), Importance.MEDIUM,
             "Longest wall time for decoding one record.")
         .define(DECODE_KEEP_DECODERS, Type.BOOLEAN, true, Importance.LOW,
-            "Keep each MPEG-TS stream's H.264/H.265 decoder and scaler open across its segments (per stream thread, "
-                + "keyed by the segment's parameter sets, 8 at most) instead of opening them per segment: the same "
+            "Keep each MPEG-TS stream's H.264/H.265 decoder and scaler open across its segments (per task, keyed by "
+                + "the segment's parameter sets, 8 at most) instead of opening them per segment: the same "
                 + "frames for less CPU (./mfs bench decode --segments-only). false: every segment through JavaCV's "
                 + "grabber, as before.")
         .define(SAMPLE_MODE, Type.STRING, "all", ValidString.in("all", "every-nth", "fps", "keyframes"),
