@@ -154,11 +154,12 @@ public final class BenchDecodeCommand implements Callable<Integer> {
                 final StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                     "decode res=%s fps_per_core=%.1f preprocess_ms=%.3f decode_only_fps=%.1f", r.name(),
                     1000 / msPerFrame, preprocessMs, 1000 / decodeOnly[0]));
-                if (ffmpeg) {
-                    final double ffMs = ffmpegMsPerFrame(clip, n, repeat);
+                final double ffMs = ffmpeg ? ffmpegMsPerFrame(clip, n, repeat) : 0;
+                if (ffMs > 0) {
                     line.append(String.format(Locale.ROOT, " ffmpeg_fps_per_core=%.1f ratio_vs_ffmpeg=%.2f",
                         1000 / ffMs, ffMs / msPerFrame));
                 } else {
+                    // no ffmpeg, or a clip so short that ffmpeg's CPU times (10 ms resolution) cannot tell the runs apart
                     line.append(" ffmpeg_fps_per_core=n/a ratio_vs_ffmpeg=n/a");
                 }
                 line.append(String.format(Locale.ROOT, " share_of_frame_cost=%.3f open_ms=%.1f frames=%d "

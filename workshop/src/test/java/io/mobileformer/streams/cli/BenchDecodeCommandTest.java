@@ -26,7 +26,8 @@ class BenchDecodeCommandTest {
         assertTrue(Pattern.compile("model path=models/tiny-centernet.onnx input=128x128 engine=(ort-cpu|java) threads=1 "
             + "batch=8 ms_per_frame=[0-9.]+").matcher(out).find(), out);
         final String number = "[0-9.]+";
-        final String ffmpeg = SystemFfmpeg.available() ? number : "n/a";
+        // an 8-frame clip is at the edge of ffmpeg's 10 ms CPU-time resolution: n/a when its runs cannot be told apart
+        final String ffmpeg = SystemFfmpeg.available() ? "(" + number + "|n/a)" : "n/a";
         assertTrue(Pattern.compile("decode res=360p fps_per_core=" + number + " preprocess_ms=" + number
             + " decode_only_fps=" + number + " ffmpeg_fps_per_core=" + ffmpeg + " ratio_vs_ffmpeg=" + ffmpeg
             + " share_of_frame_cost=0\\.[0-9]+ ").matcher(out).find(), out);
