@@ -31,6 +31,10 @@ class KeptCodecTest {
     private static final String X264_B = "-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 8 -bf 2";
     private static final String X265 = "-c:v libx265 -pix_fmt yuv420p -x265-params log-level=none:keyint=8:bframes=2";
 
+    /** How the kept-decoder FrameDecoder opened a camera's segments. */
+    private record Counts(long reused, long unprobed) {
+    }
+
     /** What one payload gave: the frames before the end or the failure, and the failure's reason. */
     private record Outcome(List<DecodedFrame> frames, DecodeException.Reason reason) {
     }
@@ -57,9 +61,9 @@ class KeptCodecTest {
      * Decodes the camera's segments in order through a kept-decoder FrameDecoder and a JavaCV-only one and asserts
      * identical outcomes.
      *
-     * @return how many segments the kept one decoded on a reused decoder
+     * @return how many segments the kept one decoded on a reused decoder, and how many it opened without a probe
      */
-    private static long assertSame(final Sampling s, final DecodeLimits limits, final List<byte[]> segments) {
+    private static Counts assertSame(final Sampling s, final DecodeLimits limits, final List<byte[]> segments) {
         try (FrameDecoder kept = decoder(true, s, limits); FrameDecoder reference = decoder(false, s, limits)) {
             for (int i = 0; i < segments.size(); i++) {
                 final Outcome want = outcome(reference, segments.get(i));
@@ -79,7 +83,7 @@ class KeptCodecTest {
                 }
             }
             assertEquals(0, reference.codecsReused());
-            return kept.codecsReused();
+            return new Counts(kept.codecsReused(), kept.probesSkipped());
         }
     }
 
@@ -104,7 +108,7 @@ class KeptCodecTest {
         for (final int[] wh : new int[][] {{160, 96}, {320, 240}, {640, 360}}) {
             final List<byte[]> camera = List.of(openh264(1, wh[0], wh[1]), openh264(2, wh[0], wh[1]),
                 openh264(3, wh[0], wh[1]), openh264(1, wh[0], wh[1]));
-            assertEquals(2, assertSame(Sampling.all(), defaults(), camera), wh[0] + "x" + wh[1]
+            assertEquals(2, assertSame(Sampling.all(), defaults(), camera).reused(), wh[0] + "x" + wh[1]
                 + ": the first segment is probed, the second opens the kept decoder, the others reuse it");
         }
     }
@@ -114,10 +118,10 @@ class KeptCodecTest {
         assumeTrue(SystemFfmpeg.available(), SystemFfmpeg.MISSING);
         final List<byte[]> camera = List.of(ffmpeg(1, 320, 180, X264_B), ffmpeg(2, 320, 180, X264_B),
             ffmpeg(3, 320, 180, X264_B), ffmpeg(4, 320, 180, X264_B));
-        assertEquals(2, assertSame(Sampling.all(), defaults(), camera));
-        assertEquals(2, assertSame(Sampling.parse("keyframes", 1, 0), defaults(), camera));
-        assertEquals(2, assertSame(Sampling.parse("every-nth", 3, 0), defaults(), camera));
-        assertEquals(2, assertSame(Sampling.parse("fps", 1, 3.0), defaults(), camera));
+        assertEquals(2, assertSame(Sampling.all(), defaults(), camera).reused());
+        assertEquals(2, assertSame(Sampling.parse("keyframes", 1, 0), defaults(), camera).reused());
+        assertEquals(2, assertSame(Sampling.parse("every-nth", 3, 0), defaults(), camera).reused());
+        assertEquals(2, assertSame(Sampling.parse("fps", 1, 3.0), defaults(), camera).reused());
     }
 
     @Test
@@ -125,7 +129,7 @@ class KeptCodecTest {
         assumeTrue(SystemFfmpeg.available(), SystemFfmpeg.MISSING);
         final List<byte[]> camera = List.of(ffmpeg(1, 320, 180, X265), ffmpeg(2, 320, 180, X265),
             ffmpeg(3, 320, 180, X265));
-        assertEquals(1, assertSame(Sampling.all(), defaults(), camera));
+        assertEquals(1, assertSame(Sampling.all(), defaults(), camera).reused());
     }
 
     /** A camera that changes resolution (other parameter sets, so another key) and changes back. */
@@ -133,7 +137,7 @@ class KeptCodecTest {
     void aResolutionChangeBetweenSegmentsDecodesIdentically() throws Exception {
         final List<byte[]> camera = List.of(openh264(1, 320, 240), openh264(2, 320, 240), openh264(3, 160, 96),
             openh264(4, 160, 96), openh264(5, 160, 96), openh264(6, 320, 240), openh264(7, 320, 240));
-        assertEquals(3, assertSame(Sampling.all(), defaults(), camera));
+        assertEquals(3, assertSame(Sampling.all(), defaults(), camera).reused());
     }
 
     /**
@@ -162,15 +166,34 @@ class KeptCodecTest {
         }
     }
 
+    /**
+     * Segments cut from a longer stream at a packet boundary in mid-GOP: they start with a partial packet and frames
+     * whose references are missing, then meet the next IDR (and its repeated parameter sets). A fresh decoder and a
+     * flushed kept one must handle that start the same way.
+     */
+    @Test
+    void segmentsStartingMidGopDecodeTheSame() throws Exception {
+        assumeTrue(SystemFfmpeg.available(), SystemFfmpeg.MISSING);
+        final List<byte[]> camera = new ArrayList<>();
+        for (int seed = 1; seed <= 4; seed++) {
+            final byte[] whole = SystemFfmpeg.encode("testsrc2=size=320x180:rate=8,noise=alls=20:allf=t+u:all_seed="
+                + seed, 16, X264_B, "mpegts");
+            final int packets = whole.length / FrameDecoder.TS_PACKET;
+            camera.add(Arrays.copyOfRange(whole, (packets / 3) * FrameDecoder.TS_PACKET, whole.length));
+        }
+        final Counts counts = assertSame(Sampling.all(), defaults(), camera);
+        assertEquals(3, counts.unprobed(), "every segment after the first opened on a kept decoder");
+    }
+
     /** Limits apply on the kept path as on JavaCV's: frames per segment, decode time, pixels (a later segment). */
     @Test
     void limitsApplyTheSame() throws Exception {
         final DecodeLimits d = defaults();
         final List<byte[]> camera = List.of(openh264(1, 320, 240), openh264(2, 320, 240), openh264(3, 320, 240));
         assertSame(Sampling.all(), new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(), 5, d.maxDecodeMillis()),
-            camera);
+            camera).reused();
         assertSame(Sampling.all(), new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(), 8, d.maxDecodeMillis()),
-            camera);
+            camera).reused();
         // a 0 ms budget: the first check, after the first frame, is over it
         final DecodeLimits instant = new DecodeLimits(d.maxPayloadBytes(), d.maxPixels(), d.maxFramesPerSegment(),
             0);
