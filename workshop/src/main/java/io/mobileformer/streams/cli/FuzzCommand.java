@@ -8,10 +8,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * {@code ./mfs fuzz}: mutated video segments, images and envelopes through decode and detect in child JVMs (see
@@ -41,6 +44,9 @@ public final class FuzzCommand implements Callable<Integer> {
     @Option(names = "--kafka-sample", defaultValue = "0", description = "Instead: run this many of the cases "
         + "through an embedded broker and the real topology (exactly-once), checked by a read_committed consumer.")
     private int kafkaSample;
+    @Option(names = "--kafka-rate", defaultValue = "0", description = "With --kafka-sample: input records per second "
+        + "(0: all at once, a backlog).")
+    private double kafkaRate;
     @Option(names = "--work-dir", defaultValue = "target/fuzz", description = "Seeds, worker logs and failures.")
     private Path workDir;
     @Spec
@@ -61,11 +67,22 @@ public final class FuzzCommand implements Callable<Integer> {
     private int kafka() throws Exception {
         final Path run = Files.createDirectories(workDir.resolve("kafka-" + System.currentTimeMillis()))
             .toAbsolutePath();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(run.resolve("broker"), true)) {
-            final FuzzKafkaRun.Result r = FuzzKafkaRun.run(new FuzzKafkaRun.Settings(kafkaSample, seed, maxDecodeMs,
-                regressions, run, model, 4), kafka, spec.commandLine().getOut());
-            spec.commandLine().getOut().printf(Locale.ROOT, "%s (%.0f s)%n", r.line(), r.seconds());
-            return r.passed() ? 0 : 1;
+        final PrintWriter out = spec.commandLine().getOut();
+        final FuzzKafkaRun.Result r;
+        // the broker's log directory stays after a failed run: the outputs, the transaction markers and the input
+        // are evidence (kafka.tools.DumpLogSegments --print-data-log reads the segments)
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(run.resolve("broker"), false)) {
+            r = FuzzKafkaRun.run(new FuzzKafkaRun.Settings(kafkaSample, seed, maxDecodeMs, regressions, run, model, 4,
+                kafkaRate), kafka, out);
         }
+        if (r.passed()) {
+            try (Stream<Path> files = Files.walk(run.resolve("broker"))) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        } else {
+            out.println("fuzz-kafka: the broker's data is kept in " + run.resolve("broker"));
+        }
+        out.printf(Locale.ROOT, "%s (%.0f s)%n", r.line(), r.seconds());
+        return r.passed() ? 0 : 1;
     }
 }

@@ -46,9 +46,11 @@ public final class FuzzKafkaRun {
      * @param regressions folder of inputs that once failed (the first cases replay them), or null
      * @param workDir     seeds and the app's state directory
      * @param partitions  partitions of the input and output topics
+     * @param rate        input records per second, or 0 for as fast as the producer goes (a backlog); a rate makes the
+     *                    app commit many small transactions while input still arrives, as a live camera does
      */
     public record Settings(int cases, long runSeed, long maxDecodeMs, Path regressions, Path workDir, Path model,
-                           int partitions) {
+                           int partitions, double rate) {
     }
 
     /**
@@ -90,8 +92,9 @@ public final class FuzzKafkaRun {
         final long t0 = System.nanoTime();
         final FuzzCorpus.Prepared prepared = FuzzCorpus.prepare(s.workDir().resolve("seeds"), s.regressions(), out);
         final Mutator mutator = new Mutator(prepared.seeds(), s.runSeed());
-        out.printf(Locale.ROOT, "fuzz-kafka: %d seeds (%d regression inputs), cases 0-%d of seed %d, %d partitions%n",
-            prepared.seeds().size(), prepared.replayed(), s.cases() - 1, s.runSeed(), s.partitions());
+        out.printf(Locale.ROOT, "fuzz-kafka: %d seeds (%d regression inputs), cases 0-%d of seed %d, %d partitions, "
+                + "%s%n", prepared.seeds().size(), prepared.replayed(), s.cases() - 1, s.runSeed(), s.partitions(),
+            s.rate() > 0 ? s.rate() + " records/s" : "as fast as they go");
         // names of their own: the tests share one broker, and a second run must not read the first one's outputs
         final String run = "fuzz-" + Long.toHexString(System.nanoTime());
         final String in = run + "-frames";
@@ -114,7 +117,7 @@ public final class FuzzKafkaRun {
             }
             final StateWatch watch = new StateWatch(app);
             final long produced = System.nanoTime();
-            produce(kafka.bootstrapServers(), in, mutator, s.cases(), witness);
+            produce(kafka.bootstrapServers(), in, mutator, s.cases(), s.rate(), witness);
             out.printf(Locale.ROOT, "fuzz-kafka: %d cases produced in %.1f s; waiting for their outcomes%n", s.cases(),
                 (System.nanoTime() - produced) / 1e9);
             out.flush();
@@ -134,6 +137,9 @@ public final class FuzzKafkaRun {
             witness.drain();
             final FuzzWitness.Tally t = witness.tally();
             final List<String> findings = new ArrayList<>(t.findings());
+            witness.explainLost().forEach(x -> findings.add("lost, read_uncommitted: " + x));
+            out.printf(Locale.ROOT, "fuzz-kafka: the app counted %d records in, %d frames out, %d dead letters%n",
+                app.metrics().records(), app.metrics().frames(), app.metrics().deadLetters());
             states.forEach(x -> findings.add("app state " + x));
             if (replaced > 0) {
                 findings.add(replaced + " stream thread(s) died and were replaced (see the log)");
@@ -152,7 +158,8 @@ public final class FuzzKafkaRun {
 
     /** Produces cases 0 to n - 1, each with its case number as a header; tells the witness where each one landed. */
     private static void produce(final String bootstrap, final String topic, final Mutator mutator, final int n,
-                                final FuzzWitness witness) throws Exception {
+                                final double rate, final FuzzWitness witness) throws Exception {
+        final long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
             ProducerConfig.LINGER_MS_CONFIG, 5,
@@ -163,6 +170,12 @@ public final class FuzzKafkaRun {
                 final List<Mutator.Case> cases = new ArrayList<>();
                 final List<Future<RecordMetadata>> sent = new ArrayList<>();
                 for (int i = from; i < Math.min(n, from + 256); i++) {
+                    if (rate > 0) {
+                        final long wait = start + (long) (i * 1e9 / rate) - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
                     final Mutator.Case c = mutator.make(i);
                     final ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, key(i), c.value());
                     r.headers().add(CASE_HEADER, Integer.toString(i).getBytes(StandardCharsets.UTF_8));

@@ -75,6 +75,7 @@ final class FuzzWitness implements AutoCloseable {
     private static final int MAX_FINDINGS = 50;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String bootstrap;
     private final String input;
     private final String detectionsTopic;
     private final String dlqTopic;
@@ -89,22 +90,31 @@ final class FuzzWitness implements AutoCloseable {
 
     FuzzWitness(final String bootstrap, final String input, final String detectionsTopic, final String dlqTopic,
                 final String droppedTopic) {
+        this.bootstrap = bootstrap;
         this.input = input;
         this.detectionsTopic = detectionsTopic;
         this.dlqTopic = dlqTopic;
-        this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        this.consumer = reader(bootstrap, "read_committed", List.of(detectionsTopic, dlqTopic, droppedTopic));
+    }
+
+    /** A consumer of every partition of {@code topics} from the beginning, in no group. */
+    private static KafkaConsumer<byte[], byte[]> reader(final String bootstrap, final String isolation,
+                                                        final List<String> topics) {
+        final KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
             // a dead letter carries its whole input
             ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 40 << 20),
             new ByteArrayDeserializer(), new ByteArrayDeserializer());
         final List<TopicPartition> partitions = new ArrayList<>();
-        for (final String t : List.of(detectionsTopic, dlqTopic, droppedTopic)) {
-            consumer.partitionsFor(t, Duration.ofSeconds(60)).forEach(p -> partitions.add(new TopicPartition(t,
+        for (final String t : topics) {
+            c.partitionsFor(t, Duration.ofSeconds(60)).forEach(p -> partitions.add(new TopicPartition(t,
                 p.partition())));
         }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+        return c;
     }
 
     /** Case {@code c} was written to {@code partition@offset} of the input topic under {@code key}. */
@@ -277,6 +287,59 @@ final class FuzzWitness implements AutoCloseable {
         }
         return new Tally(detected, records, deadLetters, lost, duplicates, stray, dropped, unexpected,
             new TreeMap<>(reasons), List.copyOf(findings));
+    }
+
+    /**
+     * For each lost input, whether the pipeline wrote an output for it that no transaction committed: a second look
+     * at the outputs with {@code read_uncommitted}, which also returns records of aborted transactions. Written but
+     * aborted, with the input's offset committed anyway, is a break of exactly-once; nothing at all means the
+     * record was never processed or its outputs never sent.
+     */
+    List<String> explainLost() {
+        final Map<Position, int[]> lost = new HashMap<>();     // detection records, dead letters
+        inputs.forEach((at, in) -> {
+            if (!in.accounted()) {
+                lost.put(at, new int[2]);
+            }
+        });
+        if (lost.isEmpty()) {
+            return List.of();
+        }
+        try (KafkaConsumer<byte[], byte[]> c = reader(bootstrap, "read_uncommitted",
+            List.of(detectionsTopic, dlqTopic))) {
+            final Map<TopicPartition, Long> ends = c.endOffsets(c.assignment(), Duration.ofSeconds(30));
+            final long deadline = System.nanoTime() + 60_000_000_000L;
+            while (ends.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue())
+                && System.nanoTime() < deadline) {
+                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.topic().equals(detectionsTopic)) {
+                        try {
+                            final FrameDetections fd = detections.deserialize(r.topic(), r.value());
+                            final int[] n = lost.get(new Position(fd.getSource().getPartition(),
+                                fd.getSource().getOffset()));
+                            if (n != null) {
+                                n[0]++;
+                            }
+                        } catch (final RuntimeException e) {
+                            // counted as stray by the committed reading
+                        }
+                    } else {
+                        final String p = DeadLetters.header(r.headers(), "mfs.source.partition");
+                        final String o = DeadLetters.header(r.headers(), "mfs.source.offset");
+                        final int[] n = p == null || o == null ? null
+                            : lost.get(new Position(Integer.parseInt(p), Long.parseLong(o)));
+                        if (n != null) {
+                            n[1]++;
+                        }
+                    }
+                }
+            }
+        }
+        final List<String> out = new ArrayList<>();
+        lost.forEach((at, n) -> out.add(inputs.get(at).describe() + " at " + at + ": " + (n[0] + n[1] == 0
+            ? "no output, not even in an aborted transaction"
+            : n[0] + " detection record(s) and " + n[1] + " dead letter(s) only in aborted transactions")));
+        return out;
     }
 
     private static byte[] digest(final byte[] value) {

@@ -37,7 +37,7 @@ class FuzzKafkaIT {
         final FuzzKafkaRun.Result r = FuzzKafkaRun.run(new FuzzKafkaRun.Settings(300, 7, 2000,
             Path.of("workshop/src/test/resources/fuzz-regressions"),
             Path.of("target/tmp/fuzz-kafka-it-" + System.currentTimeMillis()), Path.of("models/tiny-centernet.onnx"),
-            4), SharedKafka.get(), new PrintWriter(System.out, true));
+            4, 0), SharedKafka.get(), new PrintWriter(System.out, true));
         System.out.printf("%s (%.0f s)%n", r.line(), r.seconds());
         final String findings = String.join("\n", r.findings());
         assertEquals(0, r.lost(), findings);
