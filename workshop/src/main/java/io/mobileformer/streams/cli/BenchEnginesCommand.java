@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  * {@code batch=<b> threads=<t> ratio_java_over_ort=<x>}. Each engine line also carries {@code gflop_per_s} (the model's
  * multiply-adds of convolutions and matrix products, counted from the planned graph, times two; elementwise work is
  * not counted) and {@code peak_fraction}: that over {@code threads} cores at the FP32 FMA peak {@link CorePeak} states
- * on the first line. {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision
+ * on the first line, measured in the same run ({@link CorePeak#measure()}). {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision
  * (exported on first use into {@code target/torchvision}) with ONNX Runtime vs Java {@code max_abs_diff}.
  * With {@code --profile} it then prints where the Java engine's
  * time goes, {@code profile op=<kind> ms=<per pass> share=<percent>}, from a separate profiled run (timing each
@@ -62,7 +62,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         final PrintWriter out = spec.commandLine().getOut();
-        final CorePeak peak = CorePeak.detect();
+        final CorePeak peak = CorePeak.measure();
         out.println(String.format(Locale.ROOT, "peak_fp32_gflop_per_s_per_core=%.1f (%s)", peak.gflops(),
             peak.assumption()));
         try {

@@ -41,23 +41,31 @@ import java.util.stream.Stream;
 public final class EmbeddedKafka implements AutoCloseable {
     public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+    /**
+     * {@code ssl.principal.mapping.rules} of the mutual-TLS listener: the first RDN's CN, when the subject starts with
+     * one; any other subject stays the whole distinguished name (which no ACL names).
+     */
+    public static final String MTLS_PRINCIPAL_RULES = "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT";
+
     private final Path dir;
     private final boolean deleteOnClose;
     private final int brokerPort;
     private final int securePort;
+    private final int mtlsPort;
     private final Properties config;
     private KafkaRaftServer server;
     private final String bootstrapHost;
     private boolean closed;
 
     private EmbeddedKafka(final Path dir, final boolean deleteOnClose, final String bootstrapHost,
-                          final int brokerPort, final int securePort, final Properties config,
+                          final int brokerPort, final int securePort, final int mtlsPort, final Properties config,
                           final KafkaRaftServer server) {
         this.dir = dir;
         this.deleteOnClose = deleteOnClose;
         this.bootstrapHost = bootstrapHost;
         this.brokerPort = brokerPort;
         this.securePort = securePort;
+        this.mtlsPort = mtlsPort;
         this.config = config;
         this.server = server;
     }
@@ -87,7 +95,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Listeners l)
         throws IOException {
-        return start(dir, deleteOnClose, l, Map.of(), false);
+        return start(dir, deleteOnClose, l, Map.of(), false, null);
     }
 
     /**
@@ -100,13 +108,40 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Map<String, String> overrides,
                                       final boolean saslSslListener) throws IOException {
-        return start(dir, deleteOnClose, Listeners.loopback(freePort(), freePort()), overrides, saslSslListener);
+        return start(dir, deleteOnClose, Listeners.loopback(freePort(), freePort()), overrides, saslSslListener, null);
+    }
+
+    /**
+     * The key store that identifies the broker and the trust store of the authority whose client certificates it
+     * accepts, for an SSL listener with mutual TLS. All PKCS12.
+     */
+    public record MutualTls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+        @Override
+        public String toString() {
+            return "MutualTls[keystore=" + keystore + ", truststore=" + truststore + "]";
+        }
+    }
+
+    /**
+     * A loopback broker that also listens for mutual-TLS clients on an SSL listener of its own
+     * ({@link #mtlsBootstrapServers()}): a client must present a certificate signed by an authority in
+     * {@code tls.truststore()}, and its principal is the certificate's CN ({@code CN=detector,O=…} is
+     * {@code User:detector}; {@link #MTLS_PRINCIPAL_RULES}), so ACLs name the same users as with SASL.
+     *
+     * @param overrides       as for {@link #start(Path, boolean, Map, boolean)}, applied last
+     * @param saslSslListener as for {@link #start(Path, boolean, Map, boolean)}
+     */
+    public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Map<String, String> overrides,
+                                      final boolean saslSslListener, final MutualTls tls) throws IOException {
+        return start(dir, deleteOnClose, Listeners.loopback(freePort(), freePort()), overrides, saslSslListener, tls);
     }
 
     private static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Listeners l,
-                                       final Map<String, String> overrides, final boolean saslSslListener)
+                                       final Map<String, String> overrides, final boolean saslSslListener,
+                                       final MutualTls tls)
         throws IOException {
         final int securePort = saslSslListener ? freePort() : -1;
+        final int mtlsPort = tls != null ? freePort() : -1;
         final int brokerPort = l.brokerPort();
         final int controllerPort = l.controllerPort();
         final Path logs = dir.resolve("logs");
@@ -142,6 +177,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("advertised.listeners", p.get("advertised.listeners") + ",SASL_SSL://127.0.0.1:" + securePort);
             p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_SSL:SASL_SSL");
         }
+        if (tls != null) {
+            p.put("listeners", p.get("listeners") + ",SSL://127.0.0.1:" + mtlsPort);
+            p.put("advertised.listeners", p.get("advertised.listeners") + ",SSL://127.0.0.1:" + mtlsPort);
+            p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SSL:SSL");
+            // per-listener keys: the SASL_SSL listener (its own key store, no client certificates) is unaffected
+            p.put("listener.name.ssl.ssl.client.auth", "required");
+            p.put("listener.name.ssl.ssl.principal.mapping.rules", MTLS_PRINCIPAL_RULES);
+            p.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
+            p.put("listener.name.ssl.ssl.keystore.location", tls.keystore().toAbsolutePath().toString());
+            p.put("listener.name.ssl.ssl.keystore.password", tls.keystorePassword());
+            p.put("listener.name.ssl.ssl.key.password", tls.keystorePassword());
+            p.put("listener.name.ssl.ssl.truststore.type", "PKCS12");
+            p.put("listener.name.ssl.ssl.truststore.location", tls.truststore().toAbsolutePath().toString());
+            p.put("listener.name.ssl.ssl.truststore.password", tls.truststorePassword());
+        }
         p.putAll(overrides);
         final Path cfgFile = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(cfgFile)) {
@@ -150,7 +200,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         format(cfgFile);
         final KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p, false), Time.SYSTEM);
         server.startup();
-        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, l.advertisedHost(), brokerPort, securePort, p,
+        final EmbeddedKafka k = new EmbeddedKafka(dir, deleteOnClose, l.advertisedHost(), brokerPort, securePort, mtlsPort, p,
             server);
         k.awaitReady();
         return k;
@@ -202,6 +252,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("this embedded broker was started without a SASL_SSL listener");
         }
         return "127.0.0.1:" + securePort;
+    }
+
+    /** The mutual-TLS listener's address; only for a broker started with {@link MutualTls}. */
+    public String mtlsBootstrapServers() {
+        if (mtlsPort < 0) {
+            throw new IllegalStateException("this embedded broker was started without a mutual-TLS listener");
+        }
+        return "127.0.0.1:" + mtlsPort;
     }
 
     public String bootstrapServers() {

@@ -5,10 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /** TLS material made at test time with the JDK's {@code keytool}: nothing secret is checked in, nothing downloaded. */
 final class Certificates {
+    private static final String LOOPBACK = "IP:127.0.0.1,DNS:localhost";
+
     private Certificates() {
     }
 
@@ -20,17 +26,109 @@ final class Certificates {
         throws IOException, InterruptedException {
         final Path pem = keystore.resolveSibling("broker.pem");
         keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-            "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1,DNS:localhost", "-keystore", keystore.toString(),
+            "-dname", "CN=127.0.0.1", "-ext", "SAN=" + LOOPBACK, "-keystore", keystore.toString(),
             "-storetype", "PKCS12", "-storepass", storePass, "-keypass", storePass);
         keytool("-exportcert", "-rfc", "-alias", "broker", "-keystore", keystore.toString(), "-storepass", storePass,
             "-file", pem.toString());
-        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", pem.toString(), "-keystore",
-            truststore.toString(), "-storetype", "PKCS12", "-storepass", trustPass);
+        trustOnly(pem, truststore, trustPass);
+    }
+
+    /** A certificate authority: its key pair in a PKCS12 store and its certificate as PEM ({@code <store>.pem}). */
+    record Authority(Path keystore, String password, Path certificate) {
+        @Override
+        public String toString() {
+            return "Authority[" + keystore + "]";
+        }
+    }
+
+    /** One key store to make: its certificate's subject CN, and whether it serves TLS on 127.0.0.1. */
+    record Leaf(String cn, Path keystore, String password, boolean loopbackServer) {
+        @Override
+        public String toString() {
+            return "Leaf[CN=" + cn + ", " + keystore + "]";
+        }
+    }
+
+    /** A new authority {@code CN=<name>} (valid for 2 days). */
+    static Authority authority(final Path keystore, final String name, final String password)
+        throws IOException, InterruptedException {
+        selfSignedKey(keystore, "CN=" + name, password, "bc:c");
+        final Path pem = keystore.resolveSibling(keystore.getFileName() + ".pem");
+        keytool("-exportcert", "-rfc", "-alias", "key", "-keystore", keystore.toString(), "-storepass", password,
+            "-file", pem.toString());
+        return new Authority(keystore, password, pem);
+    }
+
+    /**
+     * A key store per leaf holding its key and the chain leaf → {@code ca} (the store's password is the key's too).
+     * The leaves are made side by side: each of their four {@code keytool} steps is a JVM start.
+     */
+    static void signed(final Authority ca, final List<Leaf> leaves) throws IOException, InterruptedException {
+        final ExecutorService pool = Executors.newFixedThreadPool(leaves.size());
+        try {
+            final List<Future<Void>> done = new ArrayList<>();
+            for (final Leaf l : leaves) {
+                done.add(pool.submit(() -> {
+                    signed(ca, l);
+                    return null;
+                }));
+            }
+            for (final Future<Void> f : done) {
+                try {
+                    f.get();
+                } catch (final ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void signed(final Authority ca, final Leaf l) throws IOException, InterruptedException {
+        final String store = l.keystore().toString();
+        final Path csr = l.keystore().resolveSibling(l.keystore().getFileName() + ".csr");
+        final Path chain = l.keystore().resolveSibling(l.keystore().getFileName() + ".chain.pem");
+        selfSignedKey(l.keystore(), "CN=" + l.cn() + ",O=mobileformer-streams test", l.password(), null);
+        keytool("-certreq", "-alias", "key", "-keystore", store, "-storepass", l.password(), "-file", csr.toString());
+        final Path cert = l.keystore().resolveSibling(l.keystore().getFileName() + ".pem");
+        final List<String> gen = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "key", "-keystore",
+            ca.keystore().toString(), "-storepass", ca.password(), "-infile", csr.toString(), "-outfile",
+            cert.toString(), "-validity", "2", "-ext", "eku=" + (l.loopbackServer() ? "serverAuth" : "clientAuth")));
+        if (l.loopbackServer()) {
+            gen.addAll(List.of("-ext", "SAN=" + LOOPBACK));
+        }
+        keytool(gen.toArray(String[]::new));
+        // the reply as a chain ending at the authority: installed without the authority in the store
+        Files.writeString(chain, Files.readString(ca.certificate()) + Files.readString(cert));
+        keytool("-importcert", "-noprompt", "-alias", "key", "-file", chain.toString(), "-keystore", store,
+            "-storepass", l.password());
+    }
+
+    /** A PKCS12 key store with one self-signed key pair ({@code -alias key}, valid for 2 days). */
+    static void selfSignedKey(final Path keystore, final String dname, final String password, final String ext)
+        throws IOException, InterruptedException {
+        final List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", "key", "-keyalg", "EC",
+            "-groupname", "secp256r1", "-validity", "2", "-dname", dname, "-keystore", keystore.toString(),
+            "-storetype", "PKCS12", "-storepass", password, "-keypass", password));
+        if (ext != null) {
+            args.addAll(List.of("-ext", ext));
+        }
+        keytool(args.toArray(String[]::new));
+    }
+
+    /** A PKCS12 trust store holding only the certificate in {@code pem}. */
+    static void trustOnly(final Path pem, final Path truststore, final String password)
+        throws IOException, InterruptedException {
+        keytool("-importcert", "-noprompt", "-alias", "trusted", "-file", pem.toString(), "-keystore",
+            truststore.toString(), "-storetype", "PKCS12", "-storepass", password);
     }
 
     private static void keytool(final String... args) throws IOException, InterruptedException {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        // a short-lived JVM per step: no C2, no parallel GC threads
+        cmd.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
         cmd.addAll(List.of(args));
         final Path out = Files.createTempFile("keytool", ".log");
         try {
