@@ -336,6 +336,15 @@ final class FuzzWitness implements AutoCloseable {
             }
         }
         final List<String> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = reader(bootstrap, "read_uncommitted",
+            List.of(detectionsTopic, dlqTopic))) {
+            // a start offset above 0: the broker deleted records (time retention reads the outputs' frame times)
+            c.beginningOffsets(c.assignment(), Duration.ofSeconds(30)).forEach((tp, start) -> {
+                if (start > 0) {
+                    out.add(tp + " starts at offset " + start + ": the broker deleted the records before it");
+                }
+            });
+        }
         lost.forEach((at, n) -> out.add(inputs.get(at).describe() + " at " + at + ": " + (n[0] + n[1] == 0
             ? "no output, not even in an aborted transaction"
             : n[0] + " detection record(s) and " + n[1] + " dead letter(s) only in aborted transactions")));
