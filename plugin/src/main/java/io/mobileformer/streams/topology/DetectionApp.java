@@ -140,9 +140,9 @@ public final class DetectionApp implements AutoCloseable {
             batcher.close();     // the engine's native session with it
             throw e;
         }
-        final KafkaStreams streams = new KafkaStreams(DetectionTopology.build(cfg, contract, batcher, metrics), sp,
-            cfg.instanceName().<org.apache.kafka.streams.KafkaClientSupplier>map(InstanceClientSupplier::new)
-                .orElseGet(org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier::new));
+        final org.apache.kafka.streams.Topology topology = DetectionTopology.build(cfg, contract, batcher, metrics);
+        final KafkaStreams streams = cfg.instanceName().map(n -> new KafkaStreams(topology, sp,
+            new InstanceClientSupplier(n))).orElseGet(() -> new KafkaStreams(topology, sp));
         final AtomicInteger replaced = new AtomicInteger();
         streams.setUncaughtExceptionHandler(e -> {
             replaced.incrementAndGet();

@@ -1,8 +1,14 @@
 package io.mobileformer.streams.topology;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaClientSupplier;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +28,7 @@ import java.util.regex.Pattern;
  * one and aborts its transaction at once. The name is already required to be unique among running instances (it is
  * the static group member id), so two live producers never share an id.
  */
-final class InstanceClientSupplier extends DefaultKafkaClientSupplier {
+final class InstanceClientSupplier implements KafkaClientSupplier {
     private static final Pattern STREAMS_TXN_ID = Pattern.compile("(.*)-[0-9a-fA-F-]{36}-(\\d+)");
 
     private final String instanceName;
@@ -34,12 +40,38 @@ final class InstanceClientSupplier extends DefaultKafkaClientSupplier {
     @Override
     public Producer<byte[], byte[]> getProducer(final Map<String, Object> config) {
         final Object id = config.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        if (id == null) {
-            return super.getProducer(config);
-        }
         final Map<String, Object> c = new HashMap<>(config);
-        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(id.toString(), instanceName));
-        return super.getProducer(c);
+        if (id != null) {
+            c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(id.toString(), instanceName));
+        }
+        return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    // the other clients as Kafka Streams' own supplier makes them (plain clients on byte arrays), written against the
+    // public interface: that supplier lives in an internals package, which an upgrade may move
+
+    @Override
+    public Admin getAdmin(final Map<String, Object> config) {
+        return Admin.create(config);
+    }
+
+    @Override
+    public Consumer<byte[], byte[]> getConsumer(final Map<String, Object> config) {
+        return bytes(config);
+    }
+
+    @Override
+    public Consumer<byte[], byte[]> getRestoreConsumer(final Map<String, Object> config) {
+        return bytes(config);
+    }
+
+    @Override
+    public Consumer<byte[], byte[]> getGlobalConsumer(final Map<String, Object> config) {
+        return bytes(config);
+    }
+
+    private static Consumer<byte[], byte[]> bytes(final Map<String, Object> config) {
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** {@code app-<uuid>-3} becomes {@code app-<name>-3}; an id of any other form is kept. */
