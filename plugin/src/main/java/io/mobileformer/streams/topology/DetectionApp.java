@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -55,6 +56,7 @@ public final class DetectionApp implements AutoCloseable {
     private final Engine engine;
     private final KafkaStreamsMetrics streamsMetrics;
     private final EngineChoice engineChoice;
+    private final AtomicInteger replacedThreads;
 
     /**
      * Which engine is primary and, under {@code engine=auto}, what each measured at start (fastest first; empty for a
@@ -65,8 +67,9 @@ public final class DetectionApp implements AutoCloseable {
 
     private DetectionApp(final PipelineConfig config, final ModelContract contract, final Batcher batcher,
                          final KafkaStreams streams, final PipelineMetrics metrics, final Engine engine,
-                         final EngineChoice engineChoice) {
+                         final EngineChoice engineChoice, final AtomicInteger replacedThreads) {
         this.config = config;
+        this.replacedThreads = replacedThreads;
         this.contract = contract;
         this.batcher = batcher;
         this.streams = streams;
@@ -140,12 +143,14 @@ public final class DetectionApp implements AutoCloseable {
         final org.apache.kafka.streams.Topology topology = DetectionTopology.build(cfg, contract, batcher, metrics);
         final KafkaStreams streams = cfg.instanceName().map(n -> new KafkaStreams(topology, sp,
             new InstanceClientSupplier(n))).orElseGet(() -> new KafkaStreams(topology, sp));
+        final AtomicInteger replaced = new AtomicInteger();
         streams.setUncaughtExceptionHandler(e -> {
+            replaced.incrementAndGet();
             LOG.error("stream thread failed; replacing it (the task resumes from its last committed offsets)", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
-        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine, choice);
+        return new DetectionApp(cfg, contract, batcher, streams, metrics, engine, choice, replaced);
     }
 
     /**
@@ -221,6 +226,15 @@ public final class DetectionApp implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /**
+     * Stream threads that died of an exception and were replaced since start. A replaced thread leaves the state
+     * RUNNING once the rebalance is over, so this count is what shows that a record killed a thread (a fault no
+     * dead letter caught).
+     */
+    public int replacedStreamThreads() {
+        return replacedThreads.get();
     }
 
     /**

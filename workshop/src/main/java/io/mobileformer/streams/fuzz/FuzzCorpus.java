@@ -6,6 +6,7 @@ import io.mobileformer.streams.ingest.MediaEncoder;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +24,31 @@ public final class FuzzCorpus {
     public record Seed(String name, String contentType, byte[] bytes) {
     }
 
+    /** The seeds a run draws its cases from, and how many of them are regression inputs replayed as they are. */
+    public record Prepared(List<Seed> seeds, int replayed) {
+    }
+
     private FuzzCorpus() {
+    }
+
+    /**
+     * Makes the seeds into {@code dir} and copies the regression inputs next to them, so that every kind of run (in
+     * child JVMs, through Kafka) draws the same cases from the same run seed. What could not be made goes to
+     * {@code out}.
+     */
+    public static Prepared prepare(final Path dir, final Path regressions, final PrintWriter out) throws IOException {
+        final String missing = write(dir);
+        if (!missing.isEmpty()) {
+            out.println("fuzz: " + missing);
+        }
+        int replayed = 0;
+        if (regressions != null && Files.isDirectory(regressions)) {
+            for (final Seed r : read(regressions)) {
+                Files.write(dir.resolve("~regression-" + r.name() + "." + Mutator.ENVELOPE), r.bytes());
+                replayed++;
+            }
+        }
+        return new Prepared(read(dir), replayed);
     }
 
     /** Makes the seeds into {@code dir}; returns a note of what could not be made (empty when all were). */

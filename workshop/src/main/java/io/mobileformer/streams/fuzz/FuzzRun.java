@@ -48,20 +48,10 @@ public final class FuzzRun {
 
     public static Result run(final Settings s, final PrintWriter out) throws Exception {
         final Path seeds = s.workDir().resolve("seeds");
-        final String missing = FuzzCorpus.write(seeds);
-        if (!missing.isEmpty()) {
-            out.println("fuzz: " + missing);
-        }
-        int replayed = 0;
-        if (s.regressions() != null && Files.isDirectory(s.regressions())) {
-            for (final FuzzCorpus.Seed r : FuzzCorpus.read(s.regressions())) {
-                Files.write(seeds.resolve("~regression-" + r.name() + "." + Mutator.ENVELOPE), r.bytes());
-                replayed++;
-            }
-        }
-        final List<FuzzCorpus.Seed> corpus = FuzzCorpus.read(seeds);
+        final FuzzCorpus.Prepared prepared = FuzzCorpus.prepare(seeds, s.regressions(), out);
+        final List<FuzzCorpus.Seed> corpus = prepared.seeds();
         out.printf(Locale.ROOT, "fuzz: %d seeds (%d regression inputs, replayed as they are), %d cases, seed %d%n",
-            corpus.size(), replayed, s.cases(), s.runSeed());
+            corpus.size(), prepared.replayed(), s.cases(), s.runSeed());
         // case i mutates seed i % seeds, so the first cases replay every regression input once
         final Path failures = Files.createDirectories(s.workDir().resolve("failures"));
         final Mutator mutator = new Mutator(corpus, s.runSeed());

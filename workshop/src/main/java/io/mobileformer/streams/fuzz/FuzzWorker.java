@@ -37,6 +37,9 @@ import java.util.Map;
  * GC). Everything else the JVM prints goes to standard error.
  */
 public final class FuzzWorker {
+    /** decode.max-frames-per-segment of every fuzz run, in child JVMs and through Kafka alike. */
+    static final int MAX_FRAMES = 120;
+
     private FuzzWorker() {
     }
 
@@ -48,7 +51,7 @@ public final class FuzzWorker {
         final int to = Integer.parseInt(args[3]);
         final ModelContract contract = ModelContract.load(Path.of(args[4]));
         final PipelineConfig cfg = new PipelineConfig(Map.of(PipelineConfig.DECODE_MAX_MS, args[5],
-            PipelineConfig.DECODE_MAX_FRAMES, "120"));
+            PipelineConfig.DECODE_MAX_FRAMES, Integer.toString(MAX_FRAMES)));
         final PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
             StandardCharsets.UTF_8);
         System.setOut(System.err);     // only the protocol on standard output
