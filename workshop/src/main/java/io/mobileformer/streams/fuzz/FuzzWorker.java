@@ -57,10 +57,11 @@ public final class FuzzWorker {
         System.setOut(System.err);     // only the protocol on standard output
         FfmpegLog.install();
         final Mutator mutator = new Mutator(FuzzCorpus.read(seeds), runSeed);
-        final FrameDecoder decoder = new FrameDecoder(cfg.decodeLimits(), cfg.sampling(), new Preprocessor(contract));
         final Deserializer<FrameEnvelope> envelopes = AvroSerdes.frameEnvelope().deserializer();
-        try (InlineBatcher detector = new InlineBatcher(new Detector(contract, OrtEngine.cpu(contract.path(), 1),
-            0.3f, 100), 8)) {
+        // the decoder keeps native codec contexts across segments: closed here, like the topology's processor does
+        try (FrameDecoder decoder = new FrameDecoder(cfg.decodeLimits(), cfg.sampling(), new Preprocessor(contract));
+             InlineBatcher detector = new InlineBatcher(new Detector(contract, OrtEngine.cpu(contract.path(), 1),
+                 0.3f, 100), 8)) {
             // warm up on the unmutated seeds (FFmpeg's and ONNX Runtime's first calls are slow), and check that each
             // valid one gives detections: a fuzz run over seeds that never decode would test nothing
             for (int pass = 0; pass < 2; pass++) {      // the first pass may time out while classes load
