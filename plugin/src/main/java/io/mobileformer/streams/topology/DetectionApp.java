@@ -183,6 +183,14 @@ public final class DetectionApp implements AutoCloseable {
             wire.schemaId(t.dropped(), FrameDropped.class));
     }
 
+    /**
+     * Kafka Streams threads when {@code num.stream.threads} is not set: the number of cores plus one. Each stream
+     * thread waits for its record's detections, so the threads, not the cores, bound the frames in flight.
+     */
+    public static int defaultStreamThreads() {
+        return Runtime.getRuntime().availableProcessors() + 1;
+    }
+
     static Properties streamsProperties(final ConfigLoader.Settings settings) {
         final PipelineConfig cfg = settings.pipeline();
         final int maxPayload = cfg.decodeLimits().maxPayloadBytes();
@@ -192,7 +200,7 @@ public final class DetectionApp implements AutoCloseable {
         // stream threads mostly wait for the batcher; one more than the cores keeps a batch ready while the others
         // decode or commit (measured: 2 cores, 8-frame segments: 1 thread 0.59, 2 threads 0.67, 3 threads 0.82 of
         // the detector's own throughput; ./mfs bench pipeline --stream-threads N)
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Runtime.getRuntime().availableProcessors() + 1);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, defaultStreamThreads());
         // a record may be a multi-frame segment: keep polls small so the poll interval is never exceeded
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 20);
         p.put("processing.exception.handler.global.enabled", true);
