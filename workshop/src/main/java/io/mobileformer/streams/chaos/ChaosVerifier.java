@@ -2,12 +2,11 @@ package io.mobileformer.streams.chaos;
 
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.mobileformer.streams.embedded.WitnessConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.nio.charset.StandardCharsets;
@@ -42,14 +41,7 @@ public final class ChaosVerifier implements AutoCloseable {
     private volatile boolean running = true;
 
     ChaosVerifier(final Map<String, Object> clientConfig, final String detectionsTopic, final String dlqTopic) {
-        final Map<String, Object> c = new HashMap<>(clientConfig);
-        // no group: a group's rebalance (the broker restart moves its coordinator) would hand records out again,
-        // and a record read twice would look like a duplicate the pipeline never wrote
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 40 << 20);
-        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer = WitnessConsumer.create(clientConfig, "read_committed");
         this.detectionsTopic = detectionsTopic;
         this.thread = new Thread(() -> loop(List.of(detectionsTopic, dlqTopic)), "chaos-verifier");
         thread.setDaemon(true);
@@ -57,13 +49,7 @@ public final class ChaosVerifier implements AutoCloseable {
     }
 
     private void loop(final List<String> topics) {
-        final List<TopicPartition> partitions = new ArrayList<>();
-        for (final String t : topics) {
-            consumer.partitionsFor(t, Duration.ofSeconds(60)).forEach(p -> partitions.add(new TopicPartition(t,
-                p.partition())));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        WitnessConsumer.assignFromStart(consumer, topics);
         final Map<TopicPartition, Long> next = new HashMap<>();
         while (running) {
             for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {

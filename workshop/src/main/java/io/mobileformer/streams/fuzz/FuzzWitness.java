@@ -2,13 +2,13 @@ package io.mobileformer.streams.fuzz;
 
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
+import io.mobileformer.streams.embedded.WitnessConsumer;
 import io.mobileformer.streams.publish.DeadLetters;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.nio.charset.StandardCharsets;
@@ -100,20 +100,9 @@ final class FuzzWitness implements AutoCloseable {
     /** A consumer of every partition of {@code topics} from the beginning, in no group. */
     private static KafkaConsumer<byte[], byte[]> reader(final String bootstrap, final String isolation,
                                                         final List<String> topics) {
-        final KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
-            // a dead letter carries its whole input
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 40 << 20),
-            new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        final List<TopicPartition> partitions = new ArrayList<>();
-        for (final String t : topics) {
-            c.partitionsFor(t, Duration.ofSeconds(60)).forEach(p -> partitions.add(new TopicPartition(t,
-                p.partition())));
-        }
-        c.assign(partitions);
-        c.seekToBeginning(partitions);
+        final KafkaConsumer<byte[], byte[]> c = WitnessConsumer.create(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), isolation);
+        WitnessConsumer.assignFromStart(c, topics);
         return c;
     }
 
