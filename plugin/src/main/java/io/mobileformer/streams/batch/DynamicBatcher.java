@@ -7,6 +7,7 @@ import io.mobileformer.streams.inference.Detector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -32,6 +33,8 @@ public final class DynamicBatcher implements Batcher {
     private final Condition changed = lock.newCondition();
     private final Thread worker;
     private volatile boolean closed;
+    /** The stacked input kept between batches ({@link InlineBatcher#run}). */
+    private final AtomicReference<float[]> spare = new AtomicReference<>();
 
     private record Pending(DecodedFrame frame, CompletableFuture<FrameResult> result) {
     }
@@ -157,7 +160,7 @@ public final class DynamicBatcher implements Batcher {
             waited += start - w.enqueuedAt();
         }
         try {
-            final List<FrameResult> results = InlineBatcher.run(detector, frames, 0f);
+            final List<FrameResult> results = InlineBatcher.run(detector, frames, 0f, spare);
             final long inferNanos = Math.max(0, clock.getAsLong() - start);
             stats.batch(batch.size(), inferNanos, waited, results.get(0).engine());
             for (int i = 0; i < batch.size(); i++) {

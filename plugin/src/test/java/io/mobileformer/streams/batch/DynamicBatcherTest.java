@@ -21,6 +21,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,6 +137,21 @@ class DynamicBatcherTest {
             assertEquals(1, b.stats().batches(), "both callers in one batch");
             assertSame(aAlone, ra.get(30, TimeUnit.SECONDS));
             assertSame(cAlone, rc.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void theKeptStackedInputCarriesNothingFromOneBatchToTheNext() throws Exception {
+        final List<DecodedFrame> a = frames(3, 30);
+        final List<DecodedFrame> c = frames(3, 40);
+        try (InlineBatcher direct = new InlineBatcher(new Detector(contract, OrtEngine.cpu(
+            contract.path(), 1), 0.0f, 20), 2)) {
+            final List<FrameResult> first = direct.detect(a);    // batches of 2 and 1: the kept array is resized
+            final List<FrameResult> other = direct.detect(c);    // and overwritten with other frames
+            final List<FrameResult> again = direct.detect(a);
+            assertSame(first, again);
+            assertNotEquals(first.get(0).detections(), other.get(0).detections(), "the two inputs must differ, or "
+                + "this test shows nothing");
         }
     }
 
