@@ -4,10 +4,12 @@ import io.mobileformer.streams.cli.SystemFfmpeg;
 import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.topology.PipelineConfig;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,9 +25,21 @@ class CodecMatrixTest {
     private static final String HEVC = "-c:v libx265 -pix_fmt yuv420p -x265-params log-level=none:keyint=12";
     private static final String MJPEG = "-c:v mjpeg -pix_fmt yuvj420p -q:v 5";
 
+    /** Decoders the tests made; they keep native codec contexts, so each test closes its own. */
+    private static final List<FrameDecoder> OPENED = new ArrayList<>();
+
+    @AfterEach
+    void closeDecoders() {
+        OPENED.forEach(FrameDecoder::close);
+        OPENED.clear();
+    }
+
     private static FrameDecoder decoder() {
-        return new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(), new Preprocessor(64, 48,
-            ResizeMode.STRETCH, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}));
+        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+            new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0.485f, 0.456f, 0.406f},
+                new float[] {0.229f, 0.224f, 0.225f}));
+        OPENED.add(d);
+        return d;
     }
 
     @ParameterizedTest(name = "{0} in {1}")

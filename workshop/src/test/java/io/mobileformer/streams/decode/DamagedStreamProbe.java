@@ -46,9 +46,8 @@ public final class DamagedStreamProbe {
     public static void main(final String[] args) throws Exception {
         final byte[] ts = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(args[1]));
         if (args[0].equals("pipeline")) {
-            final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
-                new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
-            try {
+            try (FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+                new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}))) {
                 FrameDecoderTest.all(d, ts, "video/mp2t");
                 System.out.println("decoded");
             } catch (final DecodeException e) {

@@ -5,6 +5,7 @@ import io.mobileformer.streams.media.Sampling;
 import io.mobileformer.streams.model.ResizeMode;
 import io.mobileformer.streams.testing.TestMedia;
 import io.mobileformer.streams.topology.PipelineConfig;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,8 +21,23 @@ class FrameDecoderTest {
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     private static final float[] STD = {0.229f, 0.224f, 0.225f};
 
+    /** Decoders the tests made; they keep native codec contexts, so each test closes its own. */
+    private static final List<FrameDecoder> OPENED = new ArrayList<>();
+
+    @AfterEach
+    void closeDecoders() {
+        OPENED.forEach(FrameDecoder::close);
+        OPENED.clear();
+    }
+
     private static FrameDecoder decoder(final Sampling s, final ResizeMode mode) {
-        return new FrameDecoder(PipelineConfig.defaults().decodeLimits(), s, new Preprocessor(64, 48, mode, MEAN, STD));
+        return opened(new FrameDecoder(PipelineConfig.defaults().decodeLimits(), s, new Preprocessor(64, 48, mode,
+            MEAN, STD)));
+    }
+
+    private static FrameDecoder opened(final FrameDecoder d) {
+        OPENED.add(d);
+        return d;
     }
 
     static List<DecodedFrame> all(final FrameDecoder d, final byte[] payload, final String type) throws Exception {
@@ -126,7 +142,8 @@ class FrameDecoderTest {
     }
 
     private static FrameDecoder limited(final DecodeLimits limits) {
-        return new FrameDecoder(limits, Sampling.all(), new Preprocessor(64, 48, ResizeMode.STRETCH, MEAN, STD));
+        return opened(new FrameDecoder(limits, Sampling.all(), new Preprocessor(64, 48, ResizeMode.STRETCH, MEAN,
+            STD)));
     }
 
     @Test

@@ -131,12 +131,12 @@ class IngestCommandIT {
     }
 
     private static int frames(final FrameEnvelope env) throws Exception {
-        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
-            new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final byte[] payload = new byte[env.getPayload().remaining()];
         env.getPayload().duplicate().get(payload);
         int n = 0;
-        try (FrameStream s = d.open(payload, env.getContentType())) {
+        try (FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+                new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
+             FrameStream s = d.open(payload, env.getContentType())) {
             while (s.next() != null) {
                 n++;
             }

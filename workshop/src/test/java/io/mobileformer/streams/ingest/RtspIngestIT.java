@@ -691,12 +691,12 @@ class RtspIngestIT {
     }
 
     static List<DecodedFrame> decode(final FrameEnvelope env) throws Exception {
-        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
-            new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final byte[] payload = new byte[env.getPayload().remaining()];
         env.getPayload().duplicate().get(payload);
         final List<DecodedFrame> frames = new ArrayList<>();
-        try (FrameStream s = d.open(payload, env.getContentType())) {
+        try (FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+                new Preprocessor(64, 48, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
+             FrameStream s = d.open(payload, env.getContentType())) {
             DecodedFrame f;
             while ((f = s.next()) != null) {
                 frames.add(f);

@@ -104,10 +104,10 @@ class SegmenterTest {
     }
 
     private static List<DecodedFrame> decode(final MediaRecord r) throws Exception {
-        final FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
-            new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
         final List<DecodedFrame> frames = new ArrayList<>();
-        try (FrameStream s = d.open(r.payload(), r.contentType())) {
+        try (FrameDecoder d = new FrameDecoder(PipelineConfig.defaults().decodeLimits(), Sampling.all(),
+                new Preprocessor(32, 32, ResizeMode.STRETCH, new float[] {0, 0, 0}, new float[] {1, 1, 1}));
+             FrameStream s = d.open(r.payload(), r.contentType())) {
             DecodedFrame f;
             while ((f = s.next()) != null) {
                 frames.add(f);
