@@ -158,28 +158,30 @@ final class ViewState {
     }
 
     /**
-     * A sentence for the four TrackEvent types the analytics stage writes ({@code #3 person left dock after 4.2 s});
-     * {@code null} for any other record, which the panel shows as its fields. Times in the record are microseconds.
+     * A sentence for the four TrackEvent types the analytics stage writes ({@code #3 person left zone "dock" after
+     * 4.2 s}); {@code null} for any other record, which the panel shows as its fields. Times in the record are
+     * microseconds. Names are the user's and are quoted with their kind: the demo's zone is called {@code left}, and
+     * "#5 circle left left after 7.8 s" was what the first screenshot read.
      */
     static String describe(final String type, final JsonNode r) {
         final String who = r.path("trackId").isNumber() ? "#" + r.path("trackId").asLong()
             + (r.path("label").isTextual() ? " " + r.path("label").asText() : "") : "a track";
-        final String name = r.path("name").asText("?");
+        final String name = '"' + r.path("name").asText("?") + '"';
         switch (type) {
             case "ZONE_ENTER":
-                return who + " entered " + name;
+                return who + " entered zone " + name;
             case "ZONE_EXIT":
-                return who + " left " + name + (r.path("dwellMs").isNumber()
+                return who + " left zone " + name + (r.path("dwellMs").isNumber()
                     ? String.format(Locale.ROOT, " after %.1f s", r.path("dwellMs").asLong() / 1000.0) : "");
             case "LINE_CROSSING":
-                return who + " crossed " + name + switch (r.path("direction").asText("")) {
+                return who + " crossed line " + name + switch (r.path("direction").asText("")) {
                     case "LEFT_TO_RIGHT" -> " left to right";
                     case "RIGHT_TO_LEFT" -> " right to left";
                     default -> "";
                 };
             case "ZONE_COUNT":
                 final long windowMicros = r.path("windowEnd").asLong(0) - r.path("windowStart").asLong(0);
-                return name + ": " + r.path("count").asInt(0) + " inside, " + r.path("entries").asInt(0) + " entered"
+                return "zone " + name + ": " + r.path("count").asInt(0) + " inside, " + r.path("entries").asInt(0) + " entered"
                     + (windowMicros > 0 ? String.format(Locale.ROOT, " in %.0f s", windowMicros / 1e6) : "");
             default:
                 return null;

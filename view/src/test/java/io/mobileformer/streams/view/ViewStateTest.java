@@ -80,19 +80,19 @@ class ViewStateTest {
 
     @Test
     void trackEventsReadAsSentences() throws Exception {
-        assertEquals("#3 person entered dock", ViewState.describe("ZONE_ENTER",
+        assertEquals("#3 person entered zone \"dock\"", ViewState.describe("ZONE_ENTER",
             JSON.readTree("{\"type\":\"ZONE_ENTER\",\"name\":\"dock\",\"trackId\":3,\"label\":\"person\"}")));
-        assertEquals("#3 person left dock after 4.2 s", ViewState.describe("ZONE_EXIT",
+        assertEquals("#3 person left zone \"dock\" after 4.2 s", ViewState.describe("ZONE_EXIT",
             JSON.readTree("{\"name\":\"dock\",\"trackId\":3,\"label\":\"person\",\"dwellMs\":4210}")));
-        assertEquals("#5 crossed door right to left", ViewState.describe("LINE_CROSSING",
+        assertEquals("#5 crossed line \"door\" right to left", ViewState.describe("LINE_CROSSING",
             JSON.readTree("{\"name\":\"door\",\"trackId\":5,\"label\":null,\"direction\":\"RIGHT_TO_LEFT\"}")));
-        assertEquals("dock: 2 inside, 1 entered in 60 s", ViewState.describe("ZONE_COUNT",
+        assertEquals("zone \"dock\": 2 inside, 1 entered in 60 s", ViewState.describe("ZONE_COUNT",
             JSON.readTree("{\"name\":\"dock\",\"trackId\":null,\"count\":2,\"entries\":1,"
                 + "\"windowStart\":1700000000000000,\"windowEnd\":1700000060000000}")));
         assertNull(ViewState.describe("line-crossing", JSON.readTree("{\"trackId\":3}")), "not ours: the field dump");
         final ViewState s = new ViewState(List.of("events"), 0f);
         s.onEvent("cam", JSON.readTree("{\"cameraId\":\"cam\",\"type\":\"ZONE_ENTER\",\"name\":\"dock\","
             + "\"trackId\":7}"), 5);
-        assertEquals("#7 entered dock", JSON.readTree(s.json()).get("events").get(0).get("text").asText());
+        assertEquals("#7 entered zone \"dock\"", JSON.readTree(s.json()).get("events").get(0).get("text").asText());
     }
 }
