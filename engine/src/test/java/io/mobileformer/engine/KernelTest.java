@@ -5,10 +5,12 @@ import io.mobileformer.engine.kernel.BinaryOp;
 import io.mobileformer.engine.kernel.Broadcast;
 import io.mobileformer.engine.kernel.ConvShape;
 import io.mobileformer.engine.kernel.DepthwiseConv;
+import io.mobileformer.engine.kernel.DirectConv;
 import io.mobileformer.engine.kernel.Elementwise;
 import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.FastMath;
 import io.mobileformer.engine.kernel.Gemm;
+import io.mobileformer.engine.kernel.Im2col;
 import io.mobileformer.engine.kernel.LayerNorm;
 import io.mobileformer.engine.kernel.PackedA;
 import io.mobileformer.engine.kernel.PackedB;
@@ -136,6 +138,62 @@ class KernelTest {
         DepthwiseConv.run(true, s, x, 0, wts, vector, 0, 0, cin * mult, ep, in);
         assertClose(scalar, vector, TOL);
         assertEquals((h + 2 - 3) / stride + 1, s.oh());
+    }
+
+    /**
+     * The direct dense convolution against im2col plus the scalar product (the path it replaces), with every epilogue
+     * input it may see: bias and ReLU6 as in the stem and per-channel DY-ReLU slopes (both applied in registers), then
+     * a residual and per-pixel slopes (the epilogue pass). Shapes cover a
+     * narrow last weight panel (cout 12, 5, 1), rows that end in a partial tile (ow 33, 47, 20), one phase (stride 1)
+     * and several (strides 2 and 3, unequal), odd kernels and asymmetric or no padding.
+     */
+    @ParameterizedTest(name = "direct conv cin {0} {1}x{2} -> {3}, k {4}x{5}, stride {6}x{7}, pads {8} {9} {10} {11}")
+    @CsvSource({"3, 64, 64, 16, 3, 3, 2, 2, 1, 1, 1, 1", "3, 66, 94, 12, 3, 3, 2, 2, 0, 1, 1, 0",
+        "1, 40, 33, 5, 3, 3, 1, 1, 1, 1, 1, 1", "4, 17, 40, 1, 5, 5, 1, 1, 2, 2, 2, 2",
+        "2, 30, 99, 9, 1, 3, 2, 3, 0, 1, 0, 1", "6, 9, 64, 16, 3, 1, 1, 2, 1, 0, 1, 0",
+        "3, 24, 39, 8, 2, 2, 2, 2, 0, 0, 0, 0", "5, 12, 20, 7, 3, 3, 1, 1, 1, 1, 1, 1",
+        "3, 45, 77, 10, 5, 5, 2, 2, 2, 2, 2, 2", "2, 7, 13, 3, 3, 3, 2, 2, 1, 1, 1, 1"})
+    void directConvMatchesIm2colProduct(final int cin, final int h, final int w, final int cout, final int kh,
+                                        final int kw, final int sh, final int sw, final int pt, final int pl,
+                                        final int pb, final int pr) {
+        final ConvShape s = ConvShape.of(cin, h, w, cout, kh, kw, sh, sw, pt, pl, pb, pr, 1);
+        assertEquals(s.ow() >= Gemm.NR, DirectConv.covers(s));
+        final Random r = new Random(cin * 7919L + h * 31L + w);
+        final int k = cin * kh * kw;
+        final int plane = s.outPlane();
+        final float[] x = random(r, cin * h * w);
+        final float[] wts = random(r, cout * k);
+        final float[] bias = random(r, cout);
+        final float[] residual = random(r, cout * plane);
+        final float[] s1 = random(r, cout * plane);
+        final float[] s2 = random(r, cout * plane);
+        final float[] channelS1 = random(r, cout);
+        final float[] channelS2 = random(r, cout);
+        final float[] shifted = new float[2 + x.length];
+        System.arraycopy(x, 0, shifted, 2, x.length);
+        final PackedA packed = PackedA.pack(wts, 0, cout, k, k, 1);
+        final Epilogue[] epilogues = {new Epilogue(bias, null, Activation.CLIP, 0f, 6f, false),
+            new Epilogue(bias, null, Activation.DYRELU, 0, 0, false),
+            new Epilogue(bias, null, Activation.DYRELU, 0, 0, true)};
+        final Epilogue.Inputs[] inputs = {Epilogue.Inputs.NONE,
+            new Epilogue.Inputs(null, 0, 0, channelS1, 0, channelS2, 0, 0),
+            new Epilogue.Inputs(residual, 0, plane, s1, 0, s2, 0, plane)};
+        for (int e = 0; e < epilogues.length; e++) {
+            final float[] col = new float[Im2col.size(s)];
+            Im2col.run(s, x, 0, col, 0, 0, cin);
+            final float[] expected = new float[cout * plane];
+            Gemm.multiply(false, packed, col, 0, plane, expected, 0, plane, 0, plane, epilogues[e], inputs[e]);
+            // input and output at offsets, rows in two calls as two workers would take them, in bands of one row, of
+            // three rows and of the default size (which may hold the whole image)
+            for (final DirectConv conv : new DirectConv[] {new DirectConv(s, wts, 1), new DirectConv(s, wts, 3),
+                new DirectConv(s, wts)}) {
+                final float[] out = new float[5 + cout * plane];
+                final int third = s.oh() / 3;
+                conv.run(shifted, 2, out, 5, 0, third, epilogues[e], inputs[e]);
+                conv.run(shifted, 2, out, 5, third, s.oh(), epilogues[e], inputs[e]);
+                assertClose(expected, java.util.Arrays.copyOfRange(out, 5, out.length), TOL);
+            }
+        }
     }
 
     @Test

@@ -15,6 +15,7 @@ public final class Scratch {
     private float[] flat = new float[0];
     private float[] softmaxRows = new float[0];
     private float[] erfInput = new float[0];
+    private float[] rowFinish = new float[0];
     private final float[] finish = new float[5];
     private final float[] tile = new float[Gemm.MR * 128];
     private final float[][] splats = {new float[64], new float[64]};
@@ -42,7 +43,7 @@ public final class Scratch {
         return edgePanel;
     }
 
-    /** Padded or de-interleaved input planes of a depthwise convolution. */
+    /** Padded or de-interleaved input planes of a depthwise convolution, or a band's phases of a {@link DirectConv}. */
     float[] planes(final int size) {
         if (planes.length < size) {
             planes = new float[size];
@@ -70,6 +71,14 @@ public final class Scratch {
     /** The five per-channel epilogue values of a depthwise convolution. */
     float[] finish() {
         return finish;
+    }
+
+    /** Clip bounds and per-channel bias and slopes of a direct convolution ({@link DirectConvVector}). */
+    float[] rowFinish(final int size) {
+        if (rowFinish.length != size) {
+            rowFinish = new float[size];
+        }
+        return rowFinish;
     }
 
     /** Rows of maxima and sums of a token-major softmax. */

@@ -3,6 +3,7 @@ package io.mobileformer.engine.ops;
 import io.mobileformer.engine.kernel.Activation;
 import io.mobileformer.engine.kernel.ConvShape;
 import io.mobileformer.engine.kernel.DepthwiseConv;
+import io.mobileformer.engine.kernel.DirectConv;
 import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.Gemm;
 import io.mobileformer.engine.kernel.Im2col;
@@ -24,6 +25,21 @@ public interface ConvKernel {
             final int tasks = Tasks.count(par, c, s.madds());
             par.run(tasks, (t, w) -> DepthwiseConv.run(vector, s, x, xOff, weights, arena, yOff,
                 Tasks.start(c, t, tasks), Tasks.start(c, t + 1, tasks), ep, in));
+        }
+    }
+
+    /**
+     * Dense convolution read from the input's stride phases ({@link DirectConv}): workers take ranges of output rows.
+     * Bound only for vector plans.
+     */
+    record Direct(ConvShape s, DirectConv conv, Epilogue ep) implements ConvKernel {
+        @Override
+        public void run(final boolean vector, final Parallel par, final float[] x, final int xOff,
+                        final float[] arena, final int yOff, final Epilogue.Inputs in) {
+            final int oh = s.oh();
+            final int tasks = Tasks.count(par, Math.max(1, oh / conv.band()), s.madds());
+            par.run(tasks, (t, w) -> conv.run(x, xOff, arena, yOff, Tasks.start(oh, t, tasks),
+                Tasks.start(oh, t + 1, tasks), ep, in));
         }
     }
 

@@ -5,6 +5,7 @@ import io.mobileformer.engine.graph.Node;
 import io.mobileformer.engine.graph.Shapes;
 import io.mobileformer.engine.kernel.Activation;
 import io.mobileformer.engine.kernel.ConvShape;
+import io.mobileformer.engine.kernel.DirectConv;
 import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.Im2col;
 import io.mobileformer.engine.kernel.PackedA;
@@ -20,9 +21,10 @@ import io.mobileformer.engine.plan.Step;
  * attribute {@code activation} is {@code relu}, {@code clip} (with {@code clip_min}, {@code clip_max}) or
  * {@code dyrelu}.
  *
- * <p>Three kernels by geometry: pointwise convolutions are one {@link Gemm} per group with the weights packed once;
- * depthwise ones (including depth multipliers) run {@link DepthwiseConv}; anything else unfolds with {@link Im2col}
- * into arena scratch, one image at a time, then multiplies.
+ * <p>Four kernels by geometry: pointwise convolutions are one {@link Gemm} per group with the weights packed once;
+ * depthwise ones (including depth multipliers) run {@link DepthwiseConv}; dense ones with rows of at least a
+ * micro-tile read their input's stride phases directly ({@link DirectConv}, vector plans only: the stem); anything
+ * else unfolds with {@link Im2col} into arena scratch, one image at a time, then multiplies.
  */
 public final class ConvOp implements Op {
     public static final String FUSED = "FusedConv";
@@ -94,6 +96,7 @@ public final class ConvOp implements Op {
     @Override
     public int scratch(final Node node, final PlanValue[] in, final PlanValue[] out) {
         final ConvShape s = geometry(node, in[0].shape, in[1].shape);
+        // a DirectConv kernel keeps its phases in per-thread scratch and leaves this unused
         return s.isPointwise() || s.isDepthwise() ? 0 : Im2col.size(s);
     }
 
@@ -135,6 +138,9 @@ public final class ConvOp implements Op {
         final ConvKernel kernel;
         if (s.isDepthwise()) {
             kernel = new ConvKernel.Depthwise(s, weights, new Epilogue(bias, null, act, lo, hi, residual != null));
+        } else if (b.vector() && DirectConv.covers(s)) {
+            kernel = new ConvKernel.Direct(s, new DirectConv(s, weights),
+                new Epilogue(bias, null, act, lo, hi, residual != null));
         } else {
             kernel = new ConvKernel.Packed(s, weights, bias, act, lo, hi, residual != null, b.scratchOffset());
         }
