@@ -95,6 +95,40 @@ class KernelTest {
         }
     }
 
+    /**
+     * Epilogues with per-row terms only, which the vector product applies to its accumulators before storing full
+     * tiles (and with a pass over edge tiles): bias and ReLU; a residual with per-channel DY-ReLU slopes; ReLU6 alone.
+     * Against the scalar product, with B in place and packed, on shapes with narrow last panels and edge tiles.
+     */
+    @ParameterizedTest(name = "gemm with row epilogue {0}x{1}x{2}")
+    @CsvSource({"3, 17, 5", "8, 32, 16", "13, 70, 33", "20, 96, 7", "4, 64, 40", "96, 49, 576", "1, 33, 2"})
+    void gemmRowEpiloguesInRegisters(final int m, final int n, final int k) {
+        final Random r = new Random(m * 77L + n * 3L + k);
+        final float[] a = random(r, m * k);
+        final float[] b = random(r, k * n);
+        final float[] bias = random(r, m);
+        final float[] residual = random(r, 3 + m * n);
+        final float[] s1 = random(r, 2 + m);
+        final float[] s2 = random(r, 1 + m);
+        final Epilogue[] epilogues = {new Epilogue(bias, null, Activation.RELU, 0, 0, false),
+            new Epilogue(bias, null, Activation.DYRELU, 0, 0, true), new Epilogue(null, null, Activation.CLIP, 0f, 6f,
+            false)};
+        final Epilogue.Inputs[] inputs = {Epilogue.Inputs.NONE,
+            new Epilogue.Inputs(residual, 3, n, s1, 2, s2, 1, 0), Epilogue.Inputs.NONE};
+        final PackedA pa = PackedA.pack(a, 0, m, k, k, 1);
+        final PackedB pb = PackedB.pack(b, 0, k, n, n, 1);
+        for (int e = 0; e < epilogues.length; e++) {
+            final float[] expected = new float[m * n];
+            Gemm.multiply(false, pa, b, 0, n, expected, 0, n, 0, n, epilogues[e], inputs[e]);
+            final float[] inPlace = new float[m * n];
+            Gemm.multiply(true, pa, b, 0, n, inPlace, 0, n, 0, n, epilogues[e], inputs[e]);
+            assertClose(expected, inPlace, TOL);
+            final float[] packed = new float[m * n];
+            Gemm.multiply(true, pa, pb, packed, 0, n, 0, n, epilogues[e], inputs[e]);
+            assertClose(expected, packed, TOL);
+        }
+    }
+
     @ParameterizedTest(name = "dot {0}x{1}x{2}")
     @CsvSource({"3, 8, 4096", "6, 12, 1000", "1, 1, 7", "5, 3, 17"})
     void dotFormWithStridedOutput(final int m, final int n, final int k) {

@@ -47,10 +47,8 @@ final class DirectConvVector {
         final Scratch scratch = Scratch.get();
         final float[] tile = scratch.tile();
         // bias and a per-channel activation in registers; a residual or per-pixel terms need the epilogue pass
-        final boolean inRegisters = !ep.residual() && ep.biasCol() == null
-            && (ep.activation() != Activation.DYRELU || in.slopeLd() == 0);
-        final float[] f = scratch.rowFinish(2 + 3 * PackedA.panels(m) * Gemm.MR);
-        finish(inRegisters ? ep : Epilogue.NONE, in, m, f);
+        final boolean inRegisters = RowFinish.covers(ep, in) && !ep.residual();
+        final float[] f = scratch.rowFinish().set(inRegisters ? ep : Epilogue.NONE, in, 0, m).table;
         for (int y = y0; y < y1; y++) {
             final int base = pOff + (y - y0) * pitch;
             for (int x = 0; x < ow; x += NR) {
@@ -74,23 +72,6 @@ final class DirectConvVector {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * {@code f[0], f[1]} = lo, hi; then per output channel {bias, s1, s2}, each stored output being
-     * {@code min(max(max(v * s1, v * s2), lo), hi)} of {@code v = sum + bias} (see {@link EpilogueVector}).
-     */
-    private static void finish(final Epilogue ep, final Epilogue.Inputs in, final int m, final float[] f) {
-        f[0] = ep.activation() == Activation.RELU ? 0f
-            : ep.activation() == Activation.CLIP ? ep.lo() : Float.NEGATIVE_INFINITY;
-        f[1] = ep.activation() == Activation.CLIP ? ep.hi() : Float.POSITIVE_INFINITY;
-        final boolean dy = ep.activation() == Activation.DYRELU;
-        for (int r = 0; r * 3 + 2 < f.length; r++) {
-            final int o = 2 + 3 * r;
-            f[o] = ep.biasRow() == null || r >= m ? 0f : ep.biasRow()[r];
-            f[o + 1] = dy && r < m ? in.slope1()[in.slope1Off() + r] : 1f;
-            f[o + 2] = dy && r < m ? in.slope2()[in.slope2Off() + r] : 1f;
         }
     }
 

@@ -15,7 +15,7 @@ public final class Scratch {
     private float[] flat = new float[0];
     private float[] softmaxRows = new float[0];
     private float[] erfInput = new float[0];
-    private float[] rowFinish = new float[0];
+    private final RowFinish rowFinish = new RowFinish();
     private final float[] finish = new float[5];
     private final float[] tile = new float[Gemm.MR * 128];
     private final float[][] splats = {new float[64], new float[64]};
@@ -73,11 +73,8 @@ public final class Scratch {
         return finish;
     }
 
-    /** Clip bounds and per-channel bias and slopes of a direct convolution ({@link DirectConvVector}). */
-    float[] rowFinish(final int size) {
-        if (rowFinish.length != size) {
-            rowFinish = new float[size];
-        }
+    /** The epilogue that a product kernel applies in registers. */
+    RowFinish rowFinish() {
         return rowFinish;
     }
 
