@@ -7,7 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector bodies of {@link Softmax}, one loop per method: C2 boxes every vector of a method whose Vector API calls
  * exceed its inlining budget, and one method holding the max, exp-sum and scale loops allocated ~1 GB/s and ran the
- * 128x128 bridge softmax 5x slower than in isolation. Blocks shorter than a vector use the scalar code.
+ * 128x128 bridge softmax 5x slower than in isolation. Blocks shorter than a vector use the scalar code. The sums
+ * come out of the exp loop ({@link VectorMath#exp(float[], int, float, float[], int, int, float[], int, int,
+ * float[], int)}) rather than a pass of their own over the exponentials.
  */
 public final class SoftmaxVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -28,8 +30,7 @@ public final class SoftmaxVector {
                 final int xr = xo + o * axis;
                 final int yr = yo + o * axis;
                 row[0] = max(x, xr, axis);
-                VectorMath.exp(x, xr, 1f, row, 0, 0, y, yr, axis);
-                scale(y, yr, axis, 1f / sum(y, yr, axis));
+                scale(y, yr, axis, 1f / VectorMath.exp(x, xr, 1f, row, 0, 0, y, yr, axis, null, 0));
             } else {
                 columns(x, xo + o * axis * inner, y, yo + o * axis * inner, axis, inner);
             }
@@ -38,7 +39,7 @@ public final class SoftmaxVector {
 
     /**
      * An {@code [axis, inner]} block normalized down each column, in passes along rows: a row of maxima, exp of each
-     * row minus it, a row of sums, then the division.
+     * row minus it (adding into a row of sums as it goes), then the division.
      */
     private static void columns(final float[] x, final int xo, final float[] y, final int yo, final int axis,
                                 final int inner) {
@@ -49,8 +50,7 @@ public final class SoftmaxVector {
         }
         java.util.Arrays.fill(max, inner, 2 * inner, 0f);
         for (int a = 0; a < axis; a++) {
-            VectorMath.exp(x, xo + a * inner, 1f, max, 0, 1, y, yo + a * inner, inner);
-            addInto(y, yo + a * inner, max, inner, inner);
+            VectorMath.exp(x, xo + a * inner, 1f, max, 0, 1, y, yo + a * inner, inner, max, inner);
         }
         for (int a = 0; a < axis; a++) {
             divide(y, yo + a * inner, max, inner, inner);
@@ -68,19 +68,6 @@ public final class SoftmaxVector {
             max = Math.max(max, x[xo + i]);
         }
         return max;
-    }
-
-    private static float sum(final float[] y, final int yo, final int n) {
-        final int nv = n - n % L;
-        FloatVector s = FloatVector.zero(S);
-        for (int i = 0; i < nv; i += L) {
-            s = s.add(FloatVector.fromArray(S, y, yo + i));
-        }
-        float sum = s.reduceLanes(VectorOperators.ADD);
-        for (int i = nv; i < n; i++) {
-            sum += y[yo + i];
-        }
-        return sum;
     }
 
     private static void scale(final float[] y, final int yo, final int n, final float inv) {
@@ -101,16 +88,6 @@ public final class SoftmaxVector {
         }
         for (int i = nv; i < n; i++) {
             m[i] = Math.max(m[i], x[xo + i]);
-        }
-    }
-
-    private static void addInto(final float[] y, final int yo, final float[] s, final int so, final int n) {
-        final int nv = n - n % L;
-        for (int i = 0; i < nv; i += L) {
-            FloatVector.fromArray(S, y, yo + i).add(FloatVector.fromArray(S, s, so + i)).intoArray(s, so + i);
-        }
-        for (int i = nv; i < n; i++) {
-            s[so + i] += y[yo + i];
         }
     }
 

@@ -29,6 +29,19 @@ public final class VectorMath {
      */
     static void exp(final float[] x, final int xo, final float a, final float[] sub, final int so, final int sStep,
                     final float[] y, final int yo, final int n) {
+        exp(x, xo, a, sub, so, sStep, y, yo, n, null, 0);
+    }
+
+    /**
+     * Like {@link #exp(float[], int, float, float[], int, int, float[], int, int)}, also adding each result into
+     * {@code acc[ao + i]} when {@code acc} is not null, and returning the sum of the results: the softmax sums
+     * without a second pass over what was just written.
+     */
+    static float exp(final float[] x, final int xo, final float a, final float[] sub, final int so, final int sStep,
+                     final float[] y, final int yo, final int n, final float[] acc, final int ao) {
+        final boolean accumulate = acc != null;
+        final float[] into = accumulate ? acc : Constants.ZEROS;
+        FloatVector total = FloatVector.zero(S);
         final int nv = n - n % L;
         final FloatVector va = FloatVector.broadcast(S, a);
         final FloatVector lo = FloatVector.broadcast(S, FastMath.EXP_LO);
@@ -50,10 +63,22 @@ public final class VectorMath {
                 .mul(r).add(FastMath.P4).mul(r).add(FastMath.P5);
             p = p.fma(r.mul(r), r).add(1f);
             final IntVector bits = shifted.reinterpretAsInts().sub(MAGIC_BITS).lanewise(VectorOperators.LSHL, 23);
-            p.mul(bits.reinterpretAsFloats()).blend(zero, in.lt(flush)).intoArray(y, yo + i);
+            final FloatVector e = p.mul(bits.reinterpretAsFloats()).blend(zero, in.lt(flush));
+            e.intoArray(y, yo + i);
+            total = total.add(e);
+            if (accumulate) {
+                e.add(FloatVector.fromArray(S, into, ao + i)).intoArray(into, ao + i);
+            }
         }
+        float sum = total.reduceLanes(VectorOperators.ADD);
         for (int i = nv; i < n; i++) {
-            y[yo + i] = FastMath.exp(a * x[xo + i] - sub[so + i * sStep]);
+            final float e = FastMath.exp(a * x[xo + i] - sub[so + i * sStep]);
+            y[yo + i] = e;
+            sum += e;
+            if (accumulate) {
+                acc[ao + i] += e;
+            }
         }
+        return sum;
     }
 }
