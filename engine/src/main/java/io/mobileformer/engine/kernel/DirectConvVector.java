@@ -14,9 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * is a hand-unrolled copy rather than a shared method because C2 keeps the accumulators in registers only as plain
  * locals of one straight-line body, and an offset table in GEMM's loop would cost the 1x1 convolutions a load per k.
  * Tiles run column panel outermost, so the K x {@link #NR} panel of B read from the phase planes stays in L1 while
- * every row panel of the weights passes over it. Bias and a per-channel activation are applied to the accumulators
- * before they are stored: with K = 27 a tile is only ~250 cycles of FMAs, and the separate {@link EpilogueVector}
- * pass per tile cost about as much again (stem, 8 outputs: 85 us of product, +70 us with the pass).
+ * every row panel of the weights passes over it. Per-row epilogues finish each full tile in one tight loop
+ * ({@link EpilogueVector#finishTile}): with K = 27 a tile is only ~250 cycles of FMAs, and the general epilogue pass
+ * per tile cost about as much again (stem with 16 outputs: 85 us of product, +70 us with that pass).
  *
  * <p>Stride-2 phases are split with vectors: L floats of an input row reinterpreted as L/2 longs, whose low and high
  * halves (narrowed with {@code L2I}) are the even and odd columns: 4.7 us against 12.2 us for a scalar loop on a
@@ -46,9 +46,7 @@ final class DirectConvVector {
         final int plane = s.outPlane();
         final Scratch scratch = Scratch.get();
         final float[] tile = scratch.tile();
-        // bias and a per-channel activation in registers; a residual or per-pixel terms need the epilogue pass
-        final boolean inRegisters = RowFinish.covers(ep, in) && !ep.residual();
-        final float[] f = scratch.rowFinish().set(inRegisters ? ep : Epilogue.NONE, in, 0, m).table;
+        final RowFinish fin = RowFinish.covers(ep, in) ? scratch.rowFinish().set(ep, in, 0, m) : null;
         for (int y = y0; y < y1; y++) {
             final int base = pOff + (y - y0) * pitch;
             for (int x = 0; x < ow; x += NR) {
@@ -60,34 +58,34 @@ final class DirectConvVector {
                     final int ao = a.offset + i * a.k;
                     final int co = outOff + i * plane + pixel;
                     if (cols == NR) {
-                        kernel(w, a.data, ao, taps, p, base + x, f, 2 + 3 * i, out, co, plane, rows);
+                        kernel(w, a.data, ao, taps, p, base + x, out, co, plane, rows);
+                        if (fin != null) {
+                            EpilogueVector.finishTile(out, co, plane, rows, fin, i, pixel);
+                            continue;
+                        }
                     } else {
-                        kernel(w, a.data, ao, taps, p, base + x, f, 2 + 3 * i, tile, 0, NR, rows);
+                        kernel(w, a.data, ao, taps, p, base + x, tile, 0, NR, rows);
                         for (int r = 0; r < rows; r++) {
                             System.arraycopy(tile, r * NR, out, co + r * plane, cols);
                         }
                     }
-                    if (!inRegisters) {
-                        ep.apply(true, out, co, plane, i, rows, pixel, cols, in);
-                    }
+                    ep.apply(true, out, co, plane, i, rows, pixel, cols, in);
                 }
             }
         }
     }
 
     private static void kernel(final int width, final float[] ap, final int ao, final int[] taps, final float[] b,
-                               final int base, final float[] f, final int fo, final float[] c, final int co,
-                               final int ldc, final int rows) {
+                               final int base, final float[] c, final int co, final int ldc, final int rows) {
         if (width == Gemm.MR) {
-            kernel8(ap, ao, taps, b, base, f, fo, c, co, ldc, rows);
+            kernel8(ap, ao, taps, b, base, c, co, ldc, rows);
         } else {
-            kernel4(ap, ao, taps, b, base, f, fo, c, co, ldc, rows);
+            kernel4(ap, ao, taps, b, base, c, co, ldc, rows);
         }
     }
 
-    private static void kernel8(final float[] ap, final int ao, final int[] taps, final float[] b, final int base,
-                                final float[] f, final int fo, final float[] c, final int co, final int ldc,
-                                final int rows) {
+    private static void kernel8(final float[] ap, final int ao, final int[] taps, final float[] b,
+                                final int base, final float[] c, final int co, final int ldc, final int rows) {
         FloatVector c0a = FloatVector.zero(S);
         FloatVector c0b = c0a;
         FloatVector c1a = c0a;
@@ -134,75 +132,48 @@ final class DirectConvVector {
             c7a = x.fma(b0, c7a);
             c7b = x.fma(b1, c7b);
         }
-        final FloatVector lo = FloatVector.broadcast(S, f[0]);
-        final FloatVector hi = FloatVector.broadcast(S, f[1]);
         int o = co;
-        int r = fo;
-        final FloatVector c0af = c0a.add(f[r]);
-        final FloatVector c0bf = c0b.add(f[r]);
-        c0af.mul(f[r + 1]).max(c0af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-        c0bf.mul(f[r + 1]).max(c0bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+        c0a.intoArray(c, o);
+        c0b.intoArray(c, o + L);
         if (rows > 1) {
             o += ldc;
-            r += 3;
-            final FloatVector c1af = c1a.add(f[r]);
-            final FloatVector c1bf = c1b.add(f[r]);
-            c1af.mul(f[r + 1]).max(c1af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c1bf.mul(f[r + 1]).max(c1bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c1a.intoArray(c, o);
+            c1b.intoArray(c, o + L);
         }
         if (rows > 2) {
             o += ldc;
-            r += 3;
-            final FloatVector c2af = c2a.add(f[r]);
-            final FloatVector c2bf = c2b.add(f[r]);
-            c2af.mul(f[r + 1]).max(c2af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c2bf.mul(f[r + 1]).max(c2bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c2a.intoArray(c, o);
+            c2b.intoArray(c, o + L);
         }
         if (rows > 3) {
             o += ldc;
-            r += 3;
-            final FloatVector c3af = c3a.add(f[r]);
-            final FloatVector c3bf = c3b.add(f[r]);
-            c3af.mul(f[r + 1]).max(c3af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c3bf.mul(f[r + 1]).max(c3bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c3a.intoArray(c, o);
+            c3b.intoArray(c, o + L);
         }
         if (rows > 4) {
             o += ldc;
-            r += 3;
-            final FloatVector c4af = c4a.add(f[r]);
-            final FloatVector c4bf = c4b.add(f[r]);
-            c4af.mul(f[r + 1]).max(c4af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c4bf.mul(f[r + 1]).max(c4bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c4a.intoArray(c, o);
+            c4b.intoArray(c, o + L);
         }
         if (rows > 5) {
             o += ldc;
-            r += 3;
-            final FloatVector c5af = c5a.add(f[r]);
-            final FloatVector c5bf = c5b.add(f[r]);
-            c5af.mul(f[r + 1]).max(c5af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c5bf.mul(f[r + 1]).max(c5bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c5a.intoArray(c, o);
+            c5b.intoArray(c, o + L);
         }
         if (rows > 6) {
             o += ldc;
-            r += 3;
-            final FloatVector c6af = c6a.add(f[r]);
-            final FloatVector c6bf = c6b.add(f[r]);
-            c6af.mul(f[r + 1]).max(c6af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c6bf.mul(f[r + 1]).max(c6bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c6a.intoArray(c, o);
+            c6b.intoArray(c, o + L);
         }
         if (rows > 7) {
             o += ldc;
-            r += 3;
-            final FloatVector c7af = c7a.add(f[r]);
-            final FloatVector c7bf = c7b.add(f[r]);
-            c7af.mul(f[r + 1]).max(c7af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c7bf.mul(f[r + 1]).max(c7bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c7a.intoArray(c, o);
+            c7b.intoArray(c, o + L);
         }
     }
 
-    private static void kernel4(final float[] ap, final int ao, final int[] taps, final float[] b, final int base,
-                                final float[] f, final int fo, final float[] c, final int co, final int ldc,
-                                final int rows) {
+    private static void kernel4(final float[] ap, final int ao, final int[] taps, final float[] b,
+                                final int base, final float[] c, final int co, final int ldc, final int rows) {
         FloatVector c0a = FloatVector.zero(S);
         FloatVector c0b = c0a;
         FloatVector c1a = c0a;
@@ -229,37 +200,23 @@ final class DirectConvVector {
             c3a = x.fma(b0, c3a);
             c3b = x.fma(b1, c3b);
         }
-        final FloatVector lo = FloatVector.broadcast(S, f[0]);
-        final FloatVector hi = FloatVector.broadcast(S, f[1]);
         int o = co;
-        int r = fo;
-        final FloatVector c0af = c0a.add(f[r]);
-        final FloatVector c0bf = c0b.add(f[r]);
-        c0af.mul(f[r + 1]).max(c0af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-        c0bf.mul(f[r + 1]).max(c0bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+        c0a.intoArray(c, o);
+        c0b.intoArray(c, o + L);
         if (rows > 1) {
             o += ldc;
-            r += 3;
-            final FloatVector c1af = c1a.add(f[r]);
-            final FloatVector c1bf = c1b.add(f[r]);
-            c1af.mul(f[r + 1]).max(c1af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c1bf.mul(f[r + 1]).max(c1bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c1a.intoArray(c, o);
+            c1b.intoArray(c, o + L);
         }
         if (rows > 2) {
             o += ldc;
-            r += 3;
-            final FloatVector c2af = c2a.add(f[r]);
-            final FloatVector c2bf = c2b.add(f[r]);
-            c2af.mul(f[r + 1]).max(c2af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c2bf.mul(f[r + 1]).max(c2bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c2a.intoArray(c, o);
+            c2b.intoArray(c, o + L);
         }
         if (rows > 3) {
             o += ldc;
-            r += 3;
-            final FloatVector c3af = c3a.add(f[r]);
-            final FloatVector c3bf = c3b.add(f[r]);
-            c3af.mul(f[r + 1]).max(c3af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c3bf.mul(f[r + 1]).max(c3bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c3a.intoArray(c, o);
+            c3b.intoArray(c, o + L);
         }
     }
 

@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API bodies of {@link Gemm}. The micro-kernels are unrolled by hand: C2 keeps the 16 (8 x 2) accumulators in
  * registers only when they are plain locals of one straight-line loop body. Measured on the AVX-512 build host: about
- * 180 GFLOPS for 8 x 2 vectors against ~115 for 4 x 2. Full tiles apply per-row epilogues to the accumulators
+ * 180 GFLOPS for 8 x 2 vectors against ~115 for 4 x 2. Full tiles with a per-row epilogue finish in one tight loop
  * ({@link RowFinish}); edge tiles and the rest go through {@link Epilogue#apply}.
  */
 public final class GemmVector {
@@ -50,41 +50,35 @@ public final class GemmVector {
                 final int rows = Math.min(w, m - i);
                 final int ao = a.offset + i * k;
                 if (cols == NR) {
-                    kernel(w, a.data, ao, k, bp, bpo, bld, c, cOff + i * ldc + j, ldc, rows, fin, 2 + 3 * i,
-                        fin == null ? 0 : fin.residualAt(i, j));
-                    if (fin == null) {
-                        ep.apply(true, c, cOff + i * ldc + j, ldc, i, rows, j, cols, in);
-                    }
+                    kernel(w, a.data, ao, k, bp, bpo, bld, c, cOff + i * ldc + j, ldc, rows);
                 } else {
-                    // an edge tile is computed into scratch: its residual would be read past the product's columns
                     final float[] t = scratch.tile();
-                    kernel(w, a.data, ao, k, bp, bpo, bld, t, 0, NR, rows, null, 0, 0);
+                    kernel(w, a.data, ao, k, bp, bpo, bld, t, 0, NR, rows);
                     for (int r = 0; r < rows; r++) {
                         System.arraycopy(t, r * NR, c, cOff + (i + r) * ldc + j, cols);
                     }
+                }
+                if (fin != null && cols == NR) {
+                    EpilogueVector.finishTile(c, cOff + i * ldc + j, ldc, rows, fin, i, j);
+                } else {
                     ep.apply(true, c, cOff + i * ldc + j, ldc, i, rows, j, cols, in);
                 }
             }
         }
     }
 
-    /**
-     * One tile; with {@code fin}, its epilogue is applied before the store, reading the finish table from row
-     * {@code fr} and the residual from {@code ro} (see {@link RowFinish}).
-     */
     private static void kernel(final int width, final float[] ap, final int ao, final int k, final float[] b,
                                final int bo, final int ldb, final float[] c, final int co, final int ldc,
-                               final int rows, final RowFinish fin, final int fr, final int ro) {
+                               final int rows) {
         if (width == Gemm.MR) {
-            kernel8(ap, ao, k, b, bo, ldb, c, co, ldc, rows, fin, fr, ro);
+            kernel8(ap, ao, k, b, bo, ldb, c, co, ldc, rows);
         } else {
-            kernel4(ap, ao, k, b, bo, ldb, c, co, ldc, rows, fin, fr, ro);
+            kernel4(ap, ao, k, b, bo, ldb, c, co, ldc, rows);
         }
     }
 
     private static void kernel8(final float[] ap, final int ao, final int k, final float[] b, final int bo,
-                                final int ldb, final float[] c, final int co, final int ldc, final int rows,
-                                final RowFinish fin, final int fr, final int ro) {
+                                final int ldb, final float[] c, final int co, final int ldc, final int rows) {
         FloatVector c0a = FloatVector.zero(S);
         FloatVector c0b = c0a;
         FloatVector c1a = c0a;
@@ -132,124 +126,47 @@ public final class GemmVector {
             c7b = x.fma(b1, c7b);
         }
         int o = co;
-        if (fin == null) {
-            c0a.intoArray(c, o);
-            c0b.intoArray(c, o + L);
-            if (rows > 1) {
-                o += ldc;
-                c1a.intoArray(c, o);
-                c1b.intoArray(c, o + L);
-            }
-            if (rows > 2) {
-                o += ldc;
-                c2a.intoArray(c, o);
-                c2b.intoArray(c, o + L);
-            }
-            if (rows > 3) {
-                o += ldc;
-                c3a.intoArray(c, o);
-                c3b.intoArray(c, o + L);
-            }
-            if (rows > 4) {
-                o += ldc;
-                c4a.intoArray(c, o);
-                c4b.intoArray(c, o + L);
-            }
-            if (rows > 5) {
-                o += ldc;
-                c5a.intoArray(c, o);
-                c5b.intoArray(c, o + L);
-            }
-            if (rows > 6) {
-                o += ldc;
-                c6a.intoArray(c, o);
-                c6b.intoArray(c, o + L);
-            }
-            if (rows > 7) {
-                o += ldc;
-                c7a.intoArray(c, o);
-                c7b.intoArray(c, o + L);
-            }
-            return;
-        }
-        final float[] f = fin.table;
-        final float[] res = fin.residual;
-        final FloatVector lo = FloatVector.broadcast(S, f[0]);
-        final FloatVector hi = FloatVector.broadcast(S, f[1]);
-        int r = fr;
-        int q = ro;
-        final FloatVector c0af = c0a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-        final FloatVector c0bf = c0b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-        c0af.mul(f[r + 1]).max(c0af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-        c0bf.mul(f[r + 1]).max(c0bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+        c0a.intoArray(c, o);
+        c0b.intoArray(c, o + L);
         if (rows > 1) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c1af = c1a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c1bf = c1b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c1af.mul(f[r + 1]).max(c1af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c1bf.mul(f[r + 1]).max(c1bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c1a.intoArray(c, o);
+            c1b.intoArray(c, o + L);
         }
         if (rows > 2) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c2af = c2a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c2bf = c2b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c2af.mul(f[r + 1]).max(c2af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c2bf.mul(f[r + 1]).max(c2bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c2a.intoArray(c, o);
+            c2b.intoArray(c, o + L);
         }
         if (rows > 3) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c3af = c3a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c3bf = c3b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c3af.mul(f[r + 1]).max(c3af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c3bf.mul(f[r + 1]).max(c3bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c3a.intoArray(c, o);
+            c3b.intoArray(c, o + L);
         }
         if (rows > 4) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c4af = c4a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c4bf = c4b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c4af.mul(f[r + 1]).max(c4af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c4bf.mul(f[r + 1]).max(c4bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c4a.intoArray(c, o);
+            c4b.intoArray(c, o + L);
         }
         if (rows > 5) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c5af = c5a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c5bf = c5b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c5af.mul(f[r + 1]).max(c5af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c5bf.mul(f[r + 1]).max(c5bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c5a.intoArray(c, o);
+            c5b.intoArray(c, o + L);
         }
         if (rows > 6) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c6af = c6a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c6bf = c6b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c6af.mul(f[r + 1]).max(c6af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c6bf.mul(f[r + 1]).max(c6bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c6a.intoArray(c, o);
+            c6b.intoArray(c, o + L);
         }
         if (rows > 7) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c7af = c7a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c7bf = c7b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c7af.mul(f[r + 1]).max(c7af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c7bf.mul(f[r + 1]).max(c7bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c7a.intoArray(c, o);
+            c7b.intoArray(c, o + L);
         }
     }
 
     private static void kernel4(final float[] ap, final int ao, final int k, final float[] b, final int bo,
-                                final int ldb, final float[] c, final int co, final int ldc, final int rows,
-                                final RowFinish fin, final int fr, final int ro) {
+                                final int ldb, final float[] c, final int co, final int ldc, final int rows) {
         FloatVector c0a = FloatVector.zero(S);
         FloatVector c0b = c0a;
         FloatVector c1a = c0a;
@@ -277,62 +194,22 @@ public final class GemmVector {
             c3b = x.fma(b1, c3b);
         }
         int o = co;
-        if (fin == null) {
-            c0a.intoArray(c, o);
-            c0b.intoArray(c, o + L);
-            if (rows > 1) {
-                o += ldc;
-                c1a.intoArray(c, o);
-                c1b.intoArray(c, o + L);
-            }
-            if (rows > 2) {
-                o += ldc;
-                c2a.intoArray(c, o);
-                c2b.intoArray(c, o + L);
-            }
-            if (rows > 3) {
-                o += ldc;
-                c3a.intoArray(c, o);
-                c3b.intoArray(c, o + L);
-            }
-            return;
-        }
-        final float[] f = fin.table;
-        final float[] res = fin.residual;
-        final FloatVector lo = FloatVector.broadcast(S, f[0]);
-        final FloatVector hi = FloatVector.broadcast(S, f[1]);
-        int r = fr;
-        int q = ro;
-        final FloatVector c0af = c0a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-        final FloatVector c0bf = c0b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-        c0af.mul(f[r + 1]).max(c0af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-        c0bf.mul(f[r + 1]).max(c0bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+        c0a.intoArray(c, o);
+        c0b.intoArray(c, o + L);
         if (rows > 1) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c1af = c1a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c1bf = c1b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c1af.mul(f[r + 1]).max(c1af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c1bf.mul(f[r + 1]).max(c1bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c1a.intoArray(c, o);
+            c1b.intoArray(c, o + L);
         }
         if (rows > 2) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c2af = c2a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c2bf = c2b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c2af.mul(f[r + 1]).max(c2af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c2bf.mul(f[r + 1]).max(c2bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c2a.intoArray(c, o);
+            c2b.intoArray(c, o + L);
         }
         if (rows > 3) {
             o += ldc;
-            r += 3;
-            q += fin.resLd;
-            final FloatVector c3af = c3a.add(f[r]).add(FloatVector.fromArray(S, res, q));
-            final FloatVector c3bf = c3b.add(f[r]).add(FloatVector.fromArray(S, res, q + L));
-            c3af.mul(f[r + 1]).max(c3af.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o);
-            c3bf.mul(f[r + 1]).max(c3bf.mul(f[r + 2])).max(lo).min(hi).intoArray(c, o + L);
+            c3a.intoArray(c, o);
+            c3b.intoArray(c, o + L);
         }
     }
 

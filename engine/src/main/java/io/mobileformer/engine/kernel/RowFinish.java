@@ -1,10 +1,10 @@
 package io.mobileformer.engine.kernel;
 
 /**
- * An {@link Epilogue} as the product kernels apply it to their accumulators before storing them, instead of a second
- * pass over each stored tile: the pass re-reads and re-writes the tile and costs a call and a few broadcasts per row,
- * which on short products is as much as the product (measured per 2-vector tile with per-channel DY-ReLU: +100 % for
- * a 48 x 16 x 16384 product, +42 % for 576 x 96 x 256, +4 % for 96 x 576 x 256).
+ * An {@link Epilogue} reduced to a table that finishes each full tile of a vector product in one tight loop right
+ * after the kernel stored it ({@link EpilogueVector#finishTile}), instead of {@link Epilogue#apply}, whose per-row
+ * set-up on tiles of 2 vectors was as costly as a short product (measured per tile with per-channel DY-ReLU: +100 %
+ * for a 48 x 16 x 16384 product, +42 % for 576 x 96 x 256, +4 % for 96 x 576 x 256).
  *
  * <p>Covers the epilogues whose terms are per row of the product (per output channel) plus a residual: bias per row,
  * residual, and the activation written as {@code min(max(max(v * s1, v * s2), lo), hi)} with per-row slopes (see
