@@ -1,11 +1,11 @@
 package io.mobileformer.streams.ingest;
 
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.config.ConfigFiles;
 import io.mobileformer.streams.observe.MetricsSettings;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
-import io.mobileformer.streams.avro.RegistryConfig;
-import io.mobileformer.streams.avro.WireFormat;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
