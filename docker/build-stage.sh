@@ -76,12 +76,9 @@ PROFILE=""
 [ "$KIND" = gpu ] && PROFILE="-Pgpu"
 mkdir -p /out/lib /out/app
 if ! package plugin,ingest /out/lib; then
-  [ "$KIND" = gpu ] || exit 1
-  # cuBLAS and cuDNN are large downloads some networks refuse: build without them rather than not at all, and say so
-  echo "*** build-stage: cuda-redist-cublas or cuda-redist-cudnn could not be fetched; building the GPU image" \
-    "WITHOUT them: its CUDA provider cannot load there, and engine=auto runs on the CPU" >&2
-  PROFILE="-Pgpu -Dmfs.cuda.skipCudnn=true"
-  package plugin,ingest /out/lib
+  [ "$KIND" = gpu ] && echo "*** build-stage: the GPU image needs org.bytedeco:cuda:12.6-9.5-1.5.11 (classifier" \
+    "linux-x86_64-redist, 2.0 GB) and onnxruntime_gpu 1.23.2 from Maven Central; see the Maven error above" >&2
+  exit 1
 fi
 SLF4J=$(sed -n 's:.*<slf4j.version>\(.*\)</slf4j.version>.*:\1:p' pom.xml)
 $MVN -N dependency:copy -Dartifact=org.slf4j:slf4j-simple:"$SLF4J" -DoutputDirectory=/out/lib
@@ -108,15 +105,16 @@ for j in /out/lib/*.jar; do
   rm "$j" && jar --create --file "$j" --no-manifest -C /tmp/slim . && rm -rf /tmp/slim
 done
 if [ "$KIND" = gpu ]; then
-  # the gpu profile unpacked the libraries ONNX Runtime needs from org.bytedeco's cuda-redist jars into target/cuda
+  # the gpu profile unpacked the libraries ONNX Runtime needs from org.bytedeco's CUDA redist jar into target/cuda
   mkdir -p /out/cuda
   cp -a target/cuda/org/bytedeco/cuda/linux-x86_64/. /out/cuda/
   # every library the CUDA provider links against must resolve from /out/cuda, except the driver's own libcuda
   MISSING=$(LD_LIBRARY_PATH=/out/cuda ldd /out/ort-native/libonnxruntime_providers_cuda.so | grep 'not found' || true)
   if [ -n "$MISSING" ]; then
+    # an image whose CUDA provider cannot load would quietly run on the CPU: refuse to build it
     echo "*** build-stage: the CUDA provider cannot load in this image, missing:" >&2
     echo "$MISSING" >&2
-    echo "$MISSING" >/out/cuda/MISSING
+    exit 1
   else
     echo "build-stage: libonnxruntime_providers_cuda.so resolves every library from /opt/mfs/cuda" >&2
   fi

@@ -21,7 +21,8 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * Publishes camera records as {@code FrameEnvelope} (Avro single-object encoding) keyed by camera id, with the capture
+ * Publishes camera records as {@code FrameEnvelope} (Avro single-object encoding, or the registry wire format when a
+ * schema registry is configured) keyed by camera id, with the capture
  * time as the Kafka record timestamp (so Streams' event time is capture time). One idempotent producer serves every
  * camera; sends are asynchronous and their outcome lands in the camera's {@link CameraHealth}. Owns the producer until
  * {@link #close()}, which waits for what is in flight.
@@ -31,15 +32,24 @@ final class EnvelopePublisher implements AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final String topic;
-    private final Serializer<FrameEnvelope> serializer = AvroSerdes.frameEnvelope().serializer();
+    private final Serializer<FrameEnvelope> serializer;
 
-    EnvelopePublisher(final Map<String, Object> producerProps, final String topic) {
-        this(new KafkaProducer<>(producerProps), topic);
+    /** @param serializer the configured framing's ({@link IngestConfig#wireFormat()}), already prepared for topic */
+    EnvelopePublisher(final Map<String, Object> producerProps, final String topic,
+                      final Serializer<FrameEnvelope> serializer) {
+        this(new KafkaProducer<>(producerProps), topic, serializer);
     }
 
+    /** Avro single-object encoding. */
     EnvelopePublisher(final Producer<String, byte[]> producer, final String topic) {
+        this(producer, topic, AvroSerdes.frameEnvelope().serializer());
+    }
+
+    EnvelopePublisher(final Producer<String, byte[]> producer, final String topic,
+                      final Serializer<FrameEnvelope> serializer) {
         this.producer = producer;
         this.topic = topic;
+        this.serializer = serializer;
     }
 
     /** Sends one record; never throws: a failure is counted and logged against the camera. */

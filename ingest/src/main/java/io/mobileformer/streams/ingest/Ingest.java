@@ -1,6 +1,11 @@
 package io.mobileformer.streams.ingest;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.mobileformer.streams.avro.FrameEnvelope;
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.RegistryUnavailableException;
+import io.mobileformer.streams.avro.SchemaRegistryException;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.observe.MetricsEndpoint;
 import io.mobileformer.streams.observe.Readiness;
 import org.slf4j.Logger;
@@ -31,6 +36,7 @@ public final class Ingest implements AutoCloseable {
     private final Map<String, CameraHealth> health = new LinkedHashMap<>();
     private final Map<String, CameraWorker> workers = new LinkedHashMap<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final WireFormat wire;
     private final EnvelopePublisher publisher;
     private final IngestMetrics metrics = new IngestMetrics();
     private final ScheduledExecutorService healthLog;
@@ -38,10 +44,12 @@ public final class Ingest implements AutoCloseable {
     private final long joinMillis;
     private boolean closed;
 
-    private Ingest(final IngestConfig config, final Map<String, SourceLocation> sources) {
+    private Ingest(final IngestConfig config, final Map<String, SourceLocation> sources, final WireFormat wire) {
         final SourceOptions options = SourceOptions.of(config);
         this.joinMillis = options.ioTimeoutMs() + 5_000;
-        this.publisher = new EnvelopePublisher(config.producerProps(), config.getString(IngestConfig.TOPIC));
+        this.wire = wire;
+        this.publisher = new EnvelopePublisher(config.producerProps(), config.getString(IngestConfig.TOPIC),
+            wire.serializer(FrameEnvelope.class));
         final long firstSequence = config.getString(IngestConfig.SEQUENCE_ORIGIN).equals("zero") ? 0
             : System.currentTimeMillis() * 1000;
         final SplittableRandom seeds = new SplittableRandom(new SecureRandom().nextLong());
@@ -79,7 +87,14 @@ public final class Ingest implements AutoCloseable {
         final SourcePolicy policy = config.sourcePolicy();
         final Map<String, SourceLocation> sources = new LinkedHashMap<>();
         config.cameraUrls().forEach((id, url) -> sources.put(id, policy.resolve(id, url)));
-        final Ingest ingest = new Ingest(config, sources);
+        final WireFormat wire = preparedWireFormat(config);
+        final Ingest ingest;
+        try {
+            ingest = new Ingest(config, sources, wire);
+        } catch (final RuntimeException e) {
+            wire.close();
+            throw e;
+        }
         ingest.workers.forEach((id, worker) -> {
             final Thread t = new Thread(worker, "mfs-ingest-" + id);
             ingest.threads.add(t);
@@ -87,6 +102,33 @@ public final class Ingest implements AutoCloseable {
             LOG.info("camera {}: {} ({})", id, sources.get(id).display(), config.cameraMode(id));
         });
         return ingest;
+    }
+
+    /**
+     * The framing, with the frames topic's schema id learnt before any camera starts: a registry that is down, refuses
+     * the credentials or rejects the schema is one clear error here, and a camera thread never waits for the network
+     * to publish.
+     *
+     * @throws IllegalStateException saying what to fix when the registry cannot give the id
+     */
+    private static WireFormat preparedWireFormat(final IngestConfig config) {
+        final WireFormat wire = config.wireFormat();
+        if (!wire.usesRegistry()) {
+            LOG.info("Avro single-object encoding ({} not set)", RegistryConfig.URL);
+            return wire;
+        }
+        final String topic = config.getString(IngestConfig.TOPIC);
+        try {
+            wire.prepare(topic, FrameEnvelope.class);
+            LOG.info("schema-registry wire format via {}: {}-value id {}", wire.registryClient().urls(), topic,
+                wire.schemaId(topic, FrameEnvelope.class));
+            return wire;
+        } catch (final RegistryUnavailableException | SchemaRegistryException e) {
+            wire.close();
+            throw new IllegalStateException("cannot start with the schema registry at " + wire.registryClient().urls()
+                + ": " + e.getMessage() + ". Start or fix the registry, or unset " + RegistryConfig.URL
+                + " to write Avro single-object encoding.", e);
+        }
     }
 
     private static PacketSink.Factory sinkFactory(final IngestConfig config, final String cameraId) {
@@ -177,6 +219,7 @@ public final class Ingest implements AutoCloseable {
             producerMetrics.close();
         }
         publisher.close();
+        wire.close();
         metrics.close();
     }
 }

@@ -1,5 +1,7 @@
 package io.mobileformer.streams.ingest;
 
+import io.mobileformer.streams.avro.RegistryConfig;
+import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.config.ConfigFiles;
 import io.mobileformer.streams.observe.MetricsSettings;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -85,7 +87,7 @@ public final class IngestConfig extends AbstractConfig {
 
     private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef()
+    public static final ConfigDef CONFIG = MetricsSettings.define(new ConfigDef(RegistryConfig.CONFIG)
         .define(CAMERAS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new CameraIds(), Importance.HIGH,
             "Camera ids, comma-separated. Each id is the Kafka record key of its records (ordering is per camera) and "
                 + "needs camera.<id>.url; camera.<id>.mode overrides mode for that camera.")
@@ -310,6 +312,16 @@ public final class IngestConfig extends AbstractConfig {
     /** Properties for the Kafka producer: defaults, then the configuration's, then the enforced ones. */
     public Map<String, Object> producerProps() {
         return Map.copyOf(producer);
+    }
+
+    /**
+     * How frames records are framed: the registry wire format under {@code <topic>-value} when
+     * {@code schema.registry.url} is set (what Kafka Connect, ksqlDB and the registry-aware clients read), Avro
+     * single-object encoding otherwise; the detector reads either. A new instance, with its own registry client: the
+     * caller closes it.
+     */
+    public WireFormat wireFormat() {
+        return WireFormat.of(originals());
     }
 
     /** Where /metrics and the health probes are served (README: Metrics and health). */

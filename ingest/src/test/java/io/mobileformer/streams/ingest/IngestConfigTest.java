@@ -2,6 +2,7 @@ package io.mobileformer.streams.ingest;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import io.mobileformer.streams.avro.WireFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +118,25 @@ class IngestConfigTest {
         assertEquals("rtsp://viewer:from-env-secret@10.0.0.7/ch2", c.cameraUrls().get("front"));
         assertEquals(4000L, c.getLong(IngestConfig.SEGMENT_MS));
         assertEquals("20", c.producerProps().get("linger.ms"));
+    }
+
+    @Test
+    void theRegistryKeysAreIngestsTooAndNeverReachTheProducer(@TempDir final Path dir) throws Exception {
+        final Path f = dir.resolve("ingest.properties");
+        Files.writeString(f, "bootstrap.servers=kafka:9092\ncameras=front\ncamera.front.url=rtsp://placeholder/x\n");
+        try (WireFormat plain = IngestConfig.load(List.of(f), Map.of()).wireFormat()) {
+            assertFalse(plain.usesRegistry());
+        }
+        final IngestConfig c = IngestConfig.load(List.of(f), Map.of(
+            "MFS_SCHEMA_REGISTRY_URL", "http://registry:8081",
+            "MFS_BASIC_AUTH_USER_INFO", "cam:from-env-secret"));
+        try (WireFormat wire = c.wireFormat()) {
+            assertTrue(wire.usesRegistry());
+            assertEquals("http://registry:8081", wire.registryClient().urls().get(0).toString());
+        }
+        assertFalse(c.producerProps().keySet().stream().anyMatch(k -> k.contains("registry") || k.contains("auth")),
+            "registry settings are not Kafka producer settings: " + c.producerProps().keySet());
+        assertFalse(c.values().toString().contains("from-env-secret"), "the password key is hidden in dumps");
     }
 
     @Test

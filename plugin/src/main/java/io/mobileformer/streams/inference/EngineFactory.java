@@ -105,8 +105,13 @@ public final class EngineFactory {
         // the budget in the same clock: on an idle machine the same 2 s; on a busy one the engines still get 2 s of
         // computing, which the Java engine's JIT needs before its batches show its speed (MAX_ROUNDS still bounds it)
         final java.util.function.LongSupplier clock = cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime;
+        // the JIT's total compile time: past the budget, rounds go on while it still grows (bounded as before)
+        final java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory
+            .getCompilationMXBean();
+        final java.util.function.LongSupplier jitMillis = jit != null && jit.isCompilationTimeMonitoringSupported()
+            ? jit::getTotalCompilationTime : () -> 0;
         final List<EngineCalibration.Measurement> measured = EngineCalibration.measure(engines, batch,
-            s.calibrationMillis() * 1_000_000L, clock, clock);
+            s.calibrationMillis() * 1_000_000L, clock, clock, jitMillis);
         final long tookMs = (System.nanoTime() - t0) / 1_000_000L;
         final List<Integer> order = EngineCalibration.order(measured);
         final List<Engine> ordered = new ArrayList<>();

@@ -140,7 +140,8 @@ public final class PipelineConfig extends AbstractConfig {
         .define(ENGINE_CALIBRATION_MS, Type.LONG, 2000L, between(0, 60_000), Importance.LOW,
             "How long engine=auto may measure the engines at start, in all (also the Java engine's JIT warm-up): "
                 + "CPU time of the measuring thread with engine.threads=1 and no GPU, else wall time. Up to three "
-                + "times this while an engine is still getting faster (the JIT compiling on a loaded machine). 0 "
+                + "times this while an engine is still getting faster or the JIT is still compiling (a loaded "
+                + "machine). 0 "
                 + "skips the measurement and keeps the order CUDA, CPU, Java.")
         .define(CUDA_DEVICE, Type.INT, 0, atLeast(0), Importance.LOW, "CUDA device id.")
         .define(CUDA_MEMORY_LIMIT, Type.LONG, 0L, atLeast(0), Importance.LOW,

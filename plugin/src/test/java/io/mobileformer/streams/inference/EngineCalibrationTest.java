@@ -147,6 +147,53 @@ class EngineCalibrationTest {
     }
 
     @Test
+    void roundsGoOnPastTheBudgetWhileTheJitIsStillCompiling() {
+        final AtomicLong clock = new AtomicLong();
+        final long ms = 1_000_000L;
+        // the java stand-in gets faster a little at a time (methods compiled one by one: never a 10 % step on the best
+        // of three) while the JIT counter grows by 20 ms per call; from its 12th call it is compiled and the counter
+        // stops
+        final long[] javaTimes = new long[13];
+        for (int i = 0; i < javaTimes.length; i++) {
+            javaTimes[i] = i < 12 ? 100 * ms - 2 * i * ms : 30 * ms;
+        }
+        final AtomicLong javaCalls = new AtomicLong();
+        final Engine java = scripted("java", clock, false, javaTimes);
+        final Engine counted = new Engine() {
+            @Override
+            public String name() {
+                return java.name();
+            }
+
+            @Override
+            public Map<String, Tensor> run(final Tensor images) throws EngineException {
+                javaCalls.incrementAndGet();
+                return java.run(images);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        final java.util.function.LongSupplier jit = () -> Math.min(12, javaCalls.get()) * 20;
+        final List<EngineCalibration.Measurement> still = EngineCalibration.measure(List.of(
+            scripted("ort-cpu", clock, false, 60 * ms), counted), Tensor.zeros(8, 3, 4, 4), 1000 * ms, clock::get,
+            clock::get, jit);
+        assertEquals(List.of(1, 0), EngineCalibration.order(still), still.toString());
+        assertEquals(8 / 0.030, still.get(1).imagesPerSecond(), 1e-6, "measured once compiled");
+
+        // the same engines with a JIT that is quiet: the rule for the budget alone stops them early, at the slower
+        // figures (what the CI run saw)
+        clock.set(0);
+        javaCalls.set(0);
+        final List<EngineCalibration.Measurement> quiet = EngineCalibration.measure(List.of(
+            scripted("ort-cpu", clock, false, 60 * ms), scripted("java", clock, false, javaTimes)),
+            Tensor.zeros(8, 3, 4, 4), 1000 * ms, clock::get, clock::get, () -> 0);
+        assertTrue(quiet.get(1).batches() < still.get(1).batches(), quiet.toString());
+        assertEquals(List.of(0, 1), EngineCalibration.order(quiet), quiet.toString());
+    }
+
+    @Test
     void settledEnginesStopAtTheBudget() {
         final AtomicLong clock = new AtomicLong();
         final long ms = 1_000_000L;

@@ -4,6 +4,7 @@ import io.mobileformer.engine.Tensor;
 import io.mobileformer.streams.avro.AvroSerdes;
 import io.mobileformer.streams.avro.FrameDetections;
 import io.mobileformer.streams.avro.FrameEnvelope;
+import io.mobileformer.streams.bench.ThreadSched;
 import io.mobileformer.streams.bench.Throughput;
 import io.mobileformer.streams.decode.DecodedFrame;
 import io.mobileformer.streams.decode.FrameDecoder;
@@ -179,6 +180,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 final long rssStart = ProcessMemory.rssBytes();
                 final Map<String, Long> sentAt = new ConcurrentHashMap<>();
                 final Map<String, Long> cpu0 = threadCpu();
+                final ThreadSched sched0 = ThreadSched.of("mfs-batcher");
                 final long process0 = Math.round(app.metrics().processSeconds() * 1e9);
                 final long wait0 = Math.round(app.metrics().detectWaitSeconds() * 1e9);
                 final long batches0 = app.batchStats().batches();
@@ -186,6 +188,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 produce(kafka, workload, records, 0, null, 0);
                 final double[] window = readUntil(kafka, records * segment, sentAt, new Latencies(), timeout, 0);
                 final Map<String, Long> cpu1 = threadCpu();
+                final ThreadSched sched = ThreadSched.of("mfs-batcher").since(sched0);
                 final double e2e = window[0] / window[1];
                 out.printf("e2e_saturated frames=%d seconds=%.1f fps=%.1f mean_batch=%.2f%n", (long) window[0],
                     window[1], e2e, app.batchStats().meanBatchSize());
@@ -200,6 +203,18 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
                     .forEach(e -> cpu.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e9)));
                 out.println(cpu);
+                // where the batcher's speed went, against its figure alone: waits for a core (the kernel's run-queue
+                // time: woken stream, Kafka and broker threads taking its core) and extra CPU per frame (their work
+                // on the other core evicting its caches); thread CPU time alone shows only the second
+                if (sched.onCpuNanos() > 0) {
+                    final double done = window[0];
+                    final double cpuMs = sched.onCpuNanos() / 1e6 / done;
+                    final double aloneMs = 1e3 / alone;
+                    out.printf("batcher scheduling: on a core %.1f s, runnable but waiting for one %.1f s (%.0f %% of "
+                            + "the window), %d time slices; cpu_ms_per_frame=%.2f vs %.2f alone (x%.2f)%n",
+                        sched.onCpuNanos() / 1e9, sched.waitingNanos() / 1e9, 100 * sched.waitingNanos() / 1e9
+                            / window[1], sched.slices(), cpuMs, aloneMs, cpuMs / aloneMs);
+                }
                 if (tracking) {
                     // CPU, not wall time: on a busy machine wall time mostly measures waiting for a core. The
                     // analytics run on the stream threads, inside the detection processor's time.

@@ -99,6 +99,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
+     * A broker on {@code l} that also listens for mutual-TLS clients ({@code ./mfs broker --tls-port}); see
+     * {@link #start(Path, boolean, Map, boolean, MutualTls)} for what the listener checks.
+     */
+    public static EmbeddedKafka start(final Path dir, final boolean deleteOnClose, final Listeners l,
+                                      final MutualTls tls) throws IOException {
+        return start(dir, deleteOnClose, l, Map.of(), false, tls);
+    }
+
+    /**
      * A loopback broker with more settings.
      *
      * @param overrides         broker settings applied last (an authorizer, TLS key stores, SASL mechanisms)
@@ -113,9 +122,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * The key store that identifies the broker and the trust store of the authority whose client certificates it
-     * accepts, for an SSL listener with mutual TLS. All PKCS12.
+     * accepts, for an SSL listener with mutual TLS, and its port (0: a free one). All PKCS12. The listener binds and
+     * advertises the same host as the PLAINTEXT one ({@link Listeners}).
      */
-    public record MutualTls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+    public record MutualTls(Path keystore, String keystorePassword, Path truststore, String truststorePassword,
+                            int port) {
+        /** On a free port. */
+        public MutualTls(final Path keystore, final String keystorePassword, final Path truststore,
+                         final String truststorePassword) {
+            this(keystore, keystorePassword, truststore, truststorePassword, 0);
+        }
+
         @Override
         public String toString() {
             return "MutualTls[keystore=" + keystore + ", truststore=" + truststore + "]";
@@ -141,7 +158,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                                        final MutualTls tls)
         throws IOException {
         final int securePort = saslSslListener ? freePort() : -1;
-        final int mtlsPort = tls != null ? freePort() : -1;
+        final int mtlsPort = tls == null ? -1 : tls.port() > 0 ? tls.port() : freePort();
         final int brokerPort = l.brokerPort();
         final int controllerPort = l.controllerPort();
         final Path logs = dir.resolve("logs");
@@ -178,8 +195,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SASL_SSL:SASL_SSL");
         }
         if (tls != null) {
-            p.put("listeners", p.get("listeners") + ",SSL://127.0.0.1:" + mtlsPort);
-            p.put("advertised.listeners", p.get("advertised.listeners") + ",SSL://127.0.0.1:" + mtlsPort);
+            p.put("listeners", p.get("listeners") + ",SSL://" + l.bindHost() + ":" + mtlsPort);
+            p.put("advertised.listeners", p.get("advertised.listeners") + ",SSL://" + l.advertisedHost() + ":"
+                + mtlsPort);
             p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + ",SSL:SSL");
             // per-listener keys: the SASL_SSL listener (its own key store, no client certificates) is unaffected
             p.put("listener.name.ssl.ssl.client.auth", "required");
@@ -259,7 +277,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (mtlsPort < 0) {
             throw new IllegalStateException("this embedded broker was started without a mutual-TLS listener");
         }
-        return "127.0.0.1:" + mtlsPort;
+        return bootstrapHost + ":" + mtlsPort;
     }
 
     public String bootstrapServers() {

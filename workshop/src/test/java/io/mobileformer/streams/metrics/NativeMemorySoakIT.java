@@ -38,9 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   failsafe JVM, RSS also measured G1 sizing a 3 GB heap for the other ITs (+379 MB once) and whatever those ITs'
  *   leftover threads allocated.</li>
  *   <li>The measured rounds are cut into {@value #WINDOWS} windows, and the largest window's growth is set aside: a
- *   leak grows every window by the same amount, while ONNX Runtime's CPU arena and glibc's malloc arenas step up
- *   once, when some batch first needs more than they hold (the 30-minute soak in the README shows one such step of
- *   80-130 MB with ORT, none with the Java engine). One CI run saw +81 MB in a single 300-round window here.</li>
+ *   leak grows every window by the same amount, while an ONNX Runtime session's first runs step RSS up once (a probe
+ *   with the tiny model: +50 MB in its first 25 batches of 8, with its CPU arena on or off, flat after; FFmpeg
+ *   decoding alone +5 MB; the 30-minute soak in the README shows one such step of 80-130 MB with ORT, none with the
+ *   Java engine). One CI run saw +81 MB in a single 300-round window here.</li>
  * </ul>
  * What is left is sensitive enough: {@value #WINDOWS}-1 windows of {@value #ROUNDS_PER_WINDOW} rounds x 5 records
  * under {@value #LIMIT_MB} MB means a per-record leak under ~28 KB, against 184 KB for one leaked 320x192 RGB frame.

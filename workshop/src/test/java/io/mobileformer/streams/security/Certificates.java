@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +60,38 @@ final class Certificates {
         keytool("-exportcert", "-rfc", "-alias", "key", "-keystore", keystore.toString(), "-storepass", password,
             "-file", pem.toString());
         return new Authority(keystore, password, pem);
+    }
+
+    /**
+     * A cluster's certificates in {@code dir}: an authority, the trust store of it that brokers and clients share, a
+     * broker key store for 127.0.0.1 ({@code broker.p12}) and one client key store per name ({@code <name>.p12},
+     * {@code CN=<name>}), each with a fresh random password.
+     */
+    record Pki(Path truststore, String trustPassword, Path brokerStore, String brokerPassword,
+               Map<String, Path> clientStores, Map<String, String> clientPasswords) {
+        static Pki make(final Path dir, final String... clients) throws IOException, InterruptedException {
+            final String trustPass = "ts-" + UUID.randomUUID();
+            final Authority ca = authority(dir.resolve("ca.p12"), "mfs-test-ca", "ca-" + UUID.randomUUID());
+            final Path truststore = dir.resolve("truststore.p12");
+            trustOnly(ca.certificate(), truststore, trustPass);
+            final List<Leaf> leaves = new ArrayList<>(List.of(new Leaf("127.0.0.1", dir.resolve("broker.p12"),
+                "br-" + UUID.randomUUID(), true)));
+            final Map<String, Path> stores = new LinkedHashMap<>();
+            final Map<String, String> passwords = new LinkedHashMap<>();
+            for (final String c : clients) {
+                stores.put(c, dir.resolve(c + ".p12"));
+                passwords.put(c, c.substring(0, Math.min(3, c.length())) + "-" + UUID.randomUUID());
+                leaves.add(new Leaf(c, stores.get(c), passwords.get(c), false));
+            }
+            signed(ca, leaves);
+            return new Pki(truststore, trustPass, leaves.get(0).keystore(), leaves.get(0).password(), stores,
+                passwords);
+        }
+
+        @Override
+        public String toString() {
+            return "Pki[" + truststore.getParent() + "]";
+        }
     }
 
     /**

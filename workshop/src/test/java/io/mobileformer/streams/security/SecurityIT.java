@@ -142,21 +142,16 @@ class SecurityIT {
     @Test
     void detectorAndIngestRunWithLeastPrivilegeOverMutualTls() throws Exception {
         final Path dir = Files.createDirectories(Path.of("target/tmp/mtls-it-" + System.currentTimeMillis()));
-        final String caPass = "ca-" + UUID.randomUUID();
-        final String trustPass = "ts-" + UUID.randomUUID();
-        final String brokerPass = "br-" + UUID.randomUUID();
-        final String detectorPass = "det-" + UUID.randomUUID();
-        final String ingestPass = "ing-" + UUID.randomUUID();
         final String roguePass = "rog-" + UUID.randomUUID();
-        final Certificates.Authority ca = Certificates.authority(dir.resolve("ca.p12"), "mfs-test-ca", caPass);
-        final Path truststore = dir.resolve("truststore.p12");
-        Certificates.trustOnly(ca.certificate(), truststore, trustPass);
-        final Path brokerStore = dir.resolve("broker.p12");
-        final Path detectorStore = dir.resolve("detector.p12");
-        final Path ingestStore = dir.resolve("ingest.p12");
-        Certificates.signed(ca, List.of(new Certificates.Leaf("127.0.0.1", brokerStore, brokerPass, true),
-            new Certificates.Leaf("detector", detectorStore, detectorPass, false),
-            new Certificates.Leaf("ingest", ingestStore, ingestPass, false)));
+        final Certificates.Pki pki = Certificates.Pki.make(dir, "detector", "ingest");
+        final Path truststore = pki.truststore();
+        final String trustPass = pki.trustPassword();
+        final Path brokerStore = pki.brokerStore();
+        final String brokerPass = pki.brokerPassword();
+        final Path detectorStore = pki.clientStores().get("detector");
+        final String detectorPass = pki.clientPasswords().get("detector");
+        final Path ingestStore = pki.clientStores().get("ingest");
+        final String ingestPass = pki.clientPasswords().get("ingest");
         // the detector's name on a certificate that the cluster's CA never signed
         final Path rogueStore = dir.resolve("rogue.p12");
         Certificates.selfSignedKey(rogueStore, "CN=detector", roguePass, null);
@@ -210,7 +205,7 @@ class SecurityIT {
             assertCannotReadDetections(ssl(kafka, truststore, trustPass, ingestStore, ingestPass));
 
             // 4. no secret in any log
-            assertNoSecret(logs, "ssl.keystore.password", List.of(caPass, trustPass, brokerPass, detectorPass,
+            assertNoSecret(logs, "ssl.keystore.password", List.of(trustPass, brokerPass, detectorPass,
                 ingestPass, roguePass));
         }
     }

@@ -8,6 +8,9 @@ import io.mobileformer.streams.avro.SchemaRegistryClient;
 import io.mobileformer.streams.avro.SchemaRegistryException;
 import io.mobileformer.streams.avro.WireFormat;
 import io.mobileformer.streams.embedded.EmbeddedKafka;
+import io.mobileformer.streams.ingest.CameraHealth;
+import io.mobileformer.streams.ingest.Ingest;
+import io.mobileformer.streams.ingest.IngestConfig;
 import io.mobileformer.streams.ingest.MediaEncoder;
 import io.mobileformer.streams.synthetic.SyntheticCamera;
 import io.mobileformer.streams.testing.ApicurioRegistry;
@@ -21,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -133,6 +137,58 @@ class SchemaRegistryIT {
             assertEquals(frames, javaConsumer(kafka, out, expected), "Java consumer example");
             kcatReadsTheFraming(kafka, out, expected, detectionsId);
         }
+    }
+
+    /**
+     * {@code ./mfs ingest} with {@code schema.registry.url} writes the frames topic in the registry wire format under
+     * {@code <topic>-value}, so registry-aware tools read the camera records too; a registry down at its start is the
+     * same clear error as the detector's, before any camera starts.
+     */
+    @Test
+    void ingestWritesFramesInTheRegistryFormat(@TempDir final Path dir) throws Exception {
+        final EmbeddedKafka kafka = SharedKafka.get();
+        final String topic = "reg-ingest-frames";
+        kafka.createTopics(1, topic);
+        // 2 s at 15 fps, a key frame every second: two segments
+        Files.write(dir.resolve("clip.ts"), TestMedia.segment(30, 320, 240, MediaEncoder.Container.MPEG_TS, 15));
+        final Map<String, String> props = props("bootstrap.servers", kafka.bootstrapServers(), "topic", topic,
+            "cameras", "door", "camera.door.url", "clip.ts", "source.schemes", "file", "source.file.root",
+            dir.toString(), "source.file.realtime", "false", "segment.ms", "1000", "sequence.origin", "zero",
+            RegistryConfig.URL, registry.url());
+        try (Ingest ingest = Ingest.start(IngestConfig.of(props))) {
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ingest.health("door").state() != CameraHealth.State.FINISHED && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(CameraHealth.State.FINISHED, ingest.health("door").state());
+        }
+        final List<ConsumerRecord<byte[], byte[]>> got = Topics.readCommitted(kafka.bootstrapServers(), topic,
+            l -> l.size() >= 2, Duration.ofSeconds(30), Duration.ofSeconds(1));
+        assertEquals(2, got.size());
+        final Schema written = FrameEnvelope.getClassSchema();
+        try (SchemaRegistryClient client = new SchemaRegistryClient(new RegistryConfig(Map.of(RegistryConfig.URL,
+                registry.url())));
+             WireFormat wire = WireFormat.of(Map.of(RegistryConfig.URL, registry.url()))) {
+            final int id = client.lookup(topic + "-value", written);
+            for (final ConsumerRecord<byte[], byte[]> r : got) {
+                assertEquals(0, r.value()[0], "registry magic byte");
+                assertEquals(id, ByteBuffer.wrap(r.value(), 1, 4).getInt(), "the id registered under " + topic
+                    + "-value");
+                final FrameEnvelope env = wire.deserializer(FrameEnvelope.class).deserialize(topic, r.value());
+                assertEquals("door", env.getCameraId());
+                assertEquals("video/mp2t", env.getContentType());
+            }
+        }
+
+        final int closed = ApicurioRegistry.freePort();
+        props.put(RegistryConfig.URL, "http://127.0.0.1:" + closed);
+        props.put(RegistryConfig.USER_INFO, "alice:s3cret-pw");
+        props.put(RegistryConfig.RETRY_MAX, "300");
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> Ingest.start(IngestConfig.of(props)).close());
+        assertTrue(e.getMessage().contains("cannot start with the schema registry at [http://127.0.0.1:" + closed)
+            && e.getMessage().contains("unset " + RegistryConfig.URL), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret-pw"), e.getMessage());
     }
 
     @Test
