@@ -20,7 +20,9 @@ package io.mobileformer.engine.kernel;
  * {@code (kh - 1) / sh} phase rows beyond its own (one for the stem: ~10 % more splitting).
  *
  * <p>Only the vector form exists; the scalar reference is {@link Im2col} plus {@link Gemm#multiply}, which the
- * tests compare it with. Measured on the stem of the demo model in {@code DirectConvBenchmark}.
+ * tests compare it with. The demo model's stem (RGB 256x256 to 8 x 128x128, 3x3 stride 2, ReLU6) on the shared
+ * 2-core host: 100-115 us against 328-363 us for im2col and the vector product (best of 300, one JVM per path);
+ * {@code DirectConvBenchmark} in one JMH run: 174 against 432 us.
  */
 public final class DirectConv {
     /** Floats of phases per band that the default band size aims at (64 kB). */
