@@ -21,7 +21,7 @@ final class RowFinish {
     int resOff;
     int resLd;
 
-    /** True when {@code ep} can be applied in registers. */
+    /** True when {@code ep} has only per-row terms (and a residual), so {@link EpilogueVector#finishTile} covers it. */
     static boolean covers(final Epilogue ep, final Epilogue.Inputs in) {
         return !ep.isIdentity() && ep.biasCol() == null && (ep.activation() != Activation.DYRELU || in.slopeLd() == 0);
     }

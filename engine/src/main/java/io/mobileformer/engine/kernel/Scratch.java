@@ -73,7 +73,7 @@ public final class Scratch {
         return finish;
     }
 
-    /** The epilogue that a product kernel applies in registers. */
+    /** The per-row epilogue that the vector products finish their tiles with. */
     RowFinish rowFinish() {
         return rowFinish;
     }
