@@ -161,9 +161,8 @@ public final class DepthwiseConvVector {
      */
     private static void finish(final Epilogue ep, final Epilogue.Inputs in, final int channel, final float[] f) {
         f[0] = ep.biasRow() == null ? 0f : ep.biasRow()[channel];
-        f[1] = ep.activation() == Activation.RELU ? 0f
-            : ep.activation() == Activation.CLIP ? ep.lo() : Float.NEGATIVE_INFINITY;
-        f[2] = ep.activation() == Activation.CLIP ? ep.hi() : Float.POSITIVE_INFINITY;
+        f[1] = ep.floor();
+        f[2] = ep.ceiling();
         final boolean dy = ep.activation() == Activation.DYRELU;
         f[3] = dy ? in.slope1()[in.slope1Off() + channel] : 1f;
         f[4] = dy ? in.slope2()[in.slope2Off() + channel] : 1f;

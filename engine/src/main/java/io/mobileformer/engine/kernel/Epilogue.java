@@ -23,6 +23,19 @@ public record Epilogue(float[] biasRow, float[] biasCol, Activation activation, 
     }
 
     /**
+     * The activation's lower clamp as the vector kernels write it, {@code min(max(max(v * s1, v * s2), floor),
+     * ceiling)}: 0 for ReLU, {@link #lo} for Clip, none otherwise.
+     */
+    float floor() {
+        return activation == Activation.RELU ? 0f : activation == Activation.CLIP ? lo : Float.NEGATIVE_INFINITY;
+    }
+
+    /** The activation's upper clamp: {@link #hi} for Clip, none otherwise. */
+    float ceiling() {
+        return activation == Activation.CLIP ? hi : Float.POSITIVE_INFINITY;
+    }
+
+    /**
      * Per-call tensors. {@code residual[resOff + row * resLd + col]} is added when the epilogue has a residual. Slope
      * k is read at {@code slopeK[slopeKOff + row]} when {@code slopeLd == 0} (per channel), else at
      * {@code slopeK[slopeKOff + row * slopeLd + col]}.

@@ -20,9 +20,8 @@ public final class EpilogueVector {
                       final int rows, final int col0, final int cols, final Epilogue.Inputs in) {
         final boolean dy = ep.activation() == Activation.DYRELU;
         final boolean rowwise = ep.biasCol() == null && (!dy || in.slopeLd() == 0);
-        final float lo = ep.activation() == Activation.RELU ? 0f
-            : ep.activation() == Activation.CLIP ? ep.lo() : Float.NEGATIVE_INFINITY;
-        final float hi = ep.activation() == Activation.CLIP ? ep.hi() : Float.POSITIVE_INFINITY;
+        final float lo = ep.floor();
+        final float hi = ep.ceiling();
         final int vecCols = cols - cols % L;
         for (int r = 0; r < rows; r++) {
             final int row = row0 + r;

@@ -33,9 +33,8 @@ final class RowFinish {
             table = new float[n];
         }
         final float[] f = table;
-        f[0] = ep.activation() == Activation.RELU ? 0f
-            : ep.activation() == Activation.CLIP ? ep.lo() : Float.NEGATIVE_INFINITY;
-        f[1] = ep.activation() == Activation.CLIP ? ep.hi() : Float.POSITIVE_INFINITY;
+        f[0] = ep.floor();
+        f[1] = ep.ceiling();
         final boolean dy = ep.activation() == Activation.DYRELU;
         for (int r = 0; 2 + 3 * r < n; r++) {
             final int o = 2 + 3 * r;
