@@ -40,7 +40,6 @@ public final class VectorMath {
     static float exp(final float[] x, final int xo, final float a, final float[] sub, final int so, final int sStep,
                      final float[] y, final int yo, final int n, final float[] acc, final int ao) {
         final boolean accumulate = acc != null;
-        final float[] into = accumulate ? acc : Constants.ZEROS;
         FloatVector total = FloatVector.zero(S);
         final int nv = n - n % L;
         final FloatVector va = FloatVector.broadcast(S, a);
@@ -67,7 +66,7 @@ public final class VectorMath {
             e.intoArray(y, yo + i);
             total = total.add(e);
             if (accumulate) {
-                e.add(FloatVector.fromArray(S, into, ao + i)).intoArray(into, ao + i);
+                e.add(FloatVector.fromArray(S, acc, ao + i)).intoArray(acc, ao + i);
             }
         }
         float sum = total.reduceLanes(VectorOperators.ADD);
