@@ -69,12 +69,16 @@ public final class DepthwiseConvVector {
             final int dst = outOff + oc * plane;
             final float[] f = scratch.finish();
             finish(inRegisters ? ep : Epilogue.NONE, epIn, oc, f);
-            if (rows) {
-                channel(p, taps, weights, oc * 9, f, pitch, s.oh(), s.ow(), out, dst);
+            if (rows && !stride2) {
+                final int blocked = s.oh() - s.oh() % BLOCK;
+                channel4(p, weights, oc * 9, f, pitch, blocked, s.ow(), out, dst);
+                channel(p, taps, weights, oc * 9, f, pitch, blocked, s.oh(), s.ow(), out, dst);
+            } else if (rows) {
+                channel(p, taps, weights, oc * 9, f, pitch, 0, s.oh(), s.ow(), out, dst);
             } else {
                 final int n = (s.oh() - 1) * pitch + s.ow();
                 final float[] t = scratch.flat(n + L);
-                channel(p, taps, weights, oc * 9, f, 0, 1, n, t, 0);
+                channel(p, taps, weights, oc * 9, f, 0, 0, 1, n, t, 0);
                 for (int y = 0; y < s.oh(); y++) {
                     System.arraycopy(t, y * pitch, out, dst + y * s.ow(), s.ow());
                 }
@@ -85,13 +89,117 @@ public final class DepthwiseConvVector {
         }
     }
 
+    /** Output rows that {@link #channel4} computes together. */
+    private static final int BLOCK = 4;
+
     /**
-     * {@code rows} runs of {@code width} outputs; run y reads the planes from flat index {@code y * pitch} and writes
-     * {@code out[dst + y * width ...]}. A run of at least one vector ends with a vector overlapping its predecessor;
-     * shorter runs finish in scalar code. Taps, weights and activation are locals here so C2 keeps them in registers.
+     * Stride 1, rows {@code [0, rows)} (a multiple of {@link #BLOCK}) of one channel, four output rows at a time.
+     * One row at a time, each output vector costs 9 vector loads for 9 FMAs, and loads are the dearer of the two: on
+     * the build host an unaligned 512-bit load costs about 0.47 ns of throughput against 0.14 ns for an FMA (every
+     * Java array starts 16 bytes into a cache line, so nearly every 64-byte load splits two lines). Output rows y..y+3
+     * read padded rows y..y+5, so each padded row's three shifted vectors are loaded once and feed up to three
+     * accumulators: 18 loads for 36 FMAs. Measured in the demo model: 36 channels of 64x64 0.092 -> 0.066 ms, 64 of
+     * 32x32 0.088 -> 0.065 ms. Registers: 9 weights, 5 finish terms, 4 accumulators, one loaded vector. All four
+     * results are finished and stored at the end of the iteration.
+     */
+    private static void channel4(final float[] p, final float[] w, final int wo, final float[] f, final int pitch,
+                                 final int rows, final int width, final float[] out, final int dst) {
+        final FloatVector w0 = FloatVector.broadcast(S, w[wo]);
+        final FloatVector w1 = FloatVector.broadcast(S, w[wo + 1]);
+        final FloatVector w2 = FloatVector.broadcast(S, w[wo + 2]);
+        final FloatVector w3 = FloatVector.broadcast(S, w[wo + 3]);
+        final FloatVector w4 = FloatVector.broadcast(S, w[wo + 4]);
+        final FloatVector w5 = FloatVector.broadcast(S, w[wo + 5]);
+        final FloatVector w6 = FloatVector.broadcast(S, w[wo + 6]);
+        final FloatVector w7 = FloatVector.broadcast(S, w[wo + 7]);
+        final FloatVector w8 = FloatVector.broadcast(S, w[wo + 8]);
+        final FloatVector bias = FloatVector.broadcast(S, f[0]);
+        final FloatVector lo = FloatVector.broadcast(S, f[1]);
+        final FloatVector hi = FloatVector.broadcast(S, f[2]);
+        final FloatVector s1 = FloatVector.broadcast(S, f[3]);
+        final FloatVector s2 = FloatVector.broadcast(S, f[4]);
+        final int last = width - L;
+        for (int y = 0; y < rows; y += BLOCK) {
+            final int o = dst + y * width;
+            for (int x = 0; ; x += L) {
+                final int at = Math.min(x, last);
+                // padded row y + r starts at i + r * pitch; output row y + q takes taps 3r'..3r'+2 from padded row
+                // y + q + r'
+                final int i = y * pitch + at;
+                FloatVector v = FloatVector.fromArray(S, p, i);
+                FloatVector a0 = v.fma(w0, bias);
+                a0 = FloatVector.fromArray(S, p, i + 1).fma(w1, a0);
+                a0 = FloatVector.fromArray(S, p, i + 2).fma(w2, a0);
+                int r = i + pitch;
+                v = FloatVector.fromArray(S, p, r);
+                a0 = v.fma(w3, a0);
+                FloatVector a1 = v.fma(w0, bias);
+                v = FloatVector.fromArray(S, p, r + 1);
+                a0 = v.fma(w4, a0);
+                a1 = v.fma(w1, a1);
+                v = FloatVector.fromArray(S, p, r + 2);
+                a0 = v.fma(w5, a0);
+                a1 = v.fma(w2, a1);
+                r += pitch;
+                v = FloatVector.fromArray(S, p, r);
+                a0 = v.fma(w6, a0);
+                a1 = v.fma(w3, a1);
+                FloatVector a2 = v.fma(w0, bias);
+                v = FloatVector.fromArray(S, p, r + 1);
+                a0 = v.fma(w7, a0);
+                a1 = v.fma(w4, a1);
+                a2 = v.fma(w1, a2);
+                v = FloatVector.fromArray(S, p, r + 2);
+                a0 = v.fma(w8, a0);
+                a1 = v.fma(w5, a1);
+                a2 = v.fma(w2, a2);
+                r += pitch;
+                v = FloatVector.fromArray(S, p, r);
+                a1 = v.fma(w6, a1);
+                a2 = v.fma(w3, a2);
+                FloatVector a3 = v.fma(w0, bias);
+                v = FloatVector.fromArray(S, p, r + 1);
+                a1 = v.fma(w7, a1);
+                a2 = v.fma(w4, a2);
+                a3 = v.fma(w1, a3);
+                v = FloatVector.fromArray(S, p, r + 2);
+                a1 = v.fma(w8, a1);
+                a2 = v.fma(w5, a2);
+                a3 = v.fma(w2, a3);
+                r += pitch;
+                v = FloatVector.fromArray(S, p, r);
+                a2 = v.fma(w6, a2);
+                a3 = v.fma(w3, a3);
+                v = FloatVector.fromArray(S, p, r + 1);
+                a2 = v.fma(w7, a2);
+                a3 = v.fma(w4, a3);
+                v = FloatVector.fromArray(S, p, r + 2);
+                a2 = v.fma(w8, a2);
+                a3 = v.fma(w5, a3);
+                r += pitch;
+                a3 = FloatVector.fromArray(S, p, r).fma(w6, a3);
+                a3 = FloatVector.fromArray(S, p, r + 1).fma(w7, a3);
+                a3 = FloatVector.fromArray(S, p, r + 2).fma(w8, a3);
+                a0.mul(s1).max(a0.mul(s2)).max(lo).min(hi).intoArray(out, o + at);
+                a1.mul(s1).max(a1.mul(s2)).max(lo).min(hi).intoArray(out, o + width + at);
+                a2.mul(s1).max(a2.mul(s2)).max(lo).min(hi).intoArray(out, o + 2 * width + at);
+                a3.mul(s1).max(a3.mul(s2)).max(lo).min(hi).intoArray(out, o + 3 * width + at);
+                if (at == last) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code [from, rows)} of {@code width} outputs; run y reads the planes from flat index {@code y * pitch} and
+     * writes {@code out[dst + y * width ...]}. A run of at least one vector ends with a vector overlapping its
+     * predecessor; shorter runs finish in scalar code. Taps, weights and activation are locals here so C2 keeps them
+     * in registers.
      */
     private static void channel(final float[] p, final int[] taps, final float[] w, final int wo, final float[] f,
-                                final int pitch, final int rows, final int width, final float[] out, final int dst) {
+                                final int pitch, final int from, final int rows, final int width, final float[] out,
+                                final int dst) {
         final int t0 = taps[0];
         final int t1 = taps[1];
         final int t2 = taps[2];
@@ -116,7 +224,7 @@ public final class DepthwiseConvVector {
         final FloatVector s1 = FloatVector.broadcast(S, f[3]);
         final FloatVector s2 = FloatVector.broadcast(S, f[4]);
         final int last = width - L;
-        for (int y = 0; y < rows; y++) {
+        for (int y = from; y < rows; y++) {
             final int base = y * pitch;
             final int o = dst + y * width;
             if (last < 0) {

@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +34,48 @@ public record CorePeak(double gflops, String assumption) {
      * {@code 3 x 200 ms}; the best of three runs. Twelve chains cover FMA latency (4 cycles on current cores) times two
      * pipes with room to spare, and the operands stay in registers, so this is the arithmetic peak, not a memory one.
      */
+    /**
+     * {@link #measure()} in a JVM of its own, so that its loop cannot change how the JIT compiles the engine's kernels
+     * in this one. Measured: after {@link #measure()} had run in the same JVM, C2 compiled the 4-row depthwise kernel
+     * with its vector stores left as calls (JDK 17 printed "missing constant: vclass" for them), and that kernel ran
+     * 2.5-3x slower than in a JVM that never ran this loop, while the rest of the engine was unchanged. The child has
+     * this JVM's executable, class path and vector module; when it cannot run, the peak is measured here and the
+     * assumption says so.
+     */
+    public static CorePeak measureApart() {
+        final String java = ProcessHandle.current().info().command().orElse("java");
+        final List<String> command = List.of(java, "--add-modules=jdk.incubator.vector", "-Xmx64m", "-cp",
+            System.getProperty("java.class.path"), CorePeak.class.getName());
+        String failure;
+        try {
+            final Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            final int rc = child.waitFor();
+            final String line = output.lines().filter(l -> l.startsWith(CHILD_PREFIX)).findFirst().orElse(null);
+            if (rc == 0 && line != null) {
+                final String[] parts = line.substring(CHILD_PREFIX.length()).split("\t", 2);
+                return new CorePeak(Double.parseDouble(parts[0]), parts[1] + "; in a JVM of its own");
+            }
+            failure = "exit " + rc + ": " + output.strip();
+        } catch (final IOException e) {
+            failure = e.getMessage();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = "interrupted";
+        }
+        final CorePeak here = measure();
+        return new CorePeak(here.gflops(), here.assumption() + "; in this JVM, as a JVM of its own failed ("
+            + failure + ")");
+    }
+
+    private static final String CHILD_PREFIX = "core-peak\t";
+
+    /** The child JVM of {@link #measureApart()}: prints {@code core-peak<TAB>gflops<TAB>assumption}. */
+    public static void main(final String[] args) {
+        final CorePeak peak = measure();
+        System.out.println(CHILD_PREFIX + peak.gflops() + "\t" + peak.assumption());
+    }
+
     public static CorePeak measure() {
         final CorePeak nominal = detect();
         // compile first, by many short calls: a loop only ever entered through on-stack replacement keeps its vectors

@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  * {@code batch=<b> threads=<t> ratio_java_over_ort=<x>}. Each engine line also carries {@code gflop_per_s} (the model's
  * multiply-adds of convolutions and matrix products, counted from the planned graph, times two; elementwise work is
  * not counted) and {@code peak_fraction}: that over {@code threads} cores at the FP32 FMA peak {@link CorePeak} states
- * on the first line, measured in the same run ({@link CorePeak#measure()}). {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision
+ * on the first line, measured in the same run in a JVM of its own ({@link CorePeak#measureApart()}). {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision
  * (exported on first use into {@code target/torchvision}) with ONNX Runtime vs Java {@code max_abs_diff}.
  * With {@code --profile} it then prints where the Java engine's
  * time goes, {@code profile op=<kind> ms=<per pass> share=<percent>}, from a separate profiled run (timing each
@@ -62,7 +62,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         final PrintWriter out = spec.commandLine().getOut();
-        final CorePeak peak = CorePeak.measure();
+        final CorePeak peak = CorePeak.measureApart();
         out.println(String.format(Locale.ROOT, "peak_fp32_gflop_per_s_per_core=%.1f (%s)", peak.gflops(),
             peak.assumption()));
         try {
@@ -98,7 +98,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
                     final Tensor images = ModelCommand.randomBatch(b, h, w, 7);
                     compare(ort, java, images, t, seconds, gflop, peak, out);
                     if (profile) {
-                        profile(java, images, t, seconds, out);
+                        profile(java, images, t, seconds, peak.gflops(), out);
                     }
                 }
             }
@@ -138,6 +138,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     }
 
     private static void profile(final JavaEngine java, final Tensor images, final int threads, final double seconds,
+                                final double peak,
                                 final PrintWriter out) throws EngineException {
         java.profiling(true);
         measure(java, images, Math.max(1.0, seconds / 2));
@@ -147,8 +148,11 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "profile batch=%d threads=%d total_ms=%.3f", images.dim(0), threads,
             total));
         for (final OpProfile.Entry e : entries) {
-            out.println(String.format(Locale.ROOT, "profile op=%s ms=%.3f share=%.1f%% steps=%d", e.op(),
-                e.millisPerRun(), 100 * e.millisPerRun() / total, e.steps()));
+            // madds counted at plan time for the step's shapes; 2 FLOP each, over the wall time the steps took.
+            final double gflops = e.nanos() == 0 ? 0 : 2.0 * e.madds() / e.nanos();
+            out.println(String.format(Locale.ROOT, "profile op=%s ms=%.3f share=%.1f%% steps=%d gflop_per_s=%.1f "
+                + "peak_fraction=%.3f", e.op(), e.millisPerRun(), 100 * e.millisPerRun() / total, e.steps(), gflops,
+                gflops / (threads * peak)));
         }
     }
 
