@@ -16,6 +16,7 @@ import io.mobileformer.engine.kernel.PackedA;
 import io.mobileformer.engine.kernel.PackedB;
 import io.mobileformer.engine.kernel.Simd;
 import io.mobileformer.engine.kernel.Softmax;
+import io.mobileformer.engine.kernel.TokenGemm;
 import io.mobileformer.engine.kernel.UnaryOp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,6 +149,44 @@ class KernelTest {
         for (final boolean vector : new boolean[] {false, true}) {
             final float[] c = new float[m * n];
             Gemm.multiplyDot(vector, m, n, k, a, 0, k, bt, 0, k, c, 0, 1, m);
+            assertClose(expected, c, 1e-4f);
+        }
+    }
+
+    /**
+     * The token kernel, vector and scalar, against a double-precision sum: every row count it takes, A read at a
+     * column stride other than 1 (a transposed token matrix), widths that end inside a panel (24, 48, 130), in the
+     * second panel of a step (96) or on a step (64), and a column range that starts past 0 and stops short of n (a
+     * worker's chunk). Columns outside the range must be left as they were.
+     */
+    @ParameterizedTest(name = "token gemm m {0} k {1} n {2} acs {3} columns [{4}, {5})")
+    @CsvSource({"1, 128, 32, 1, 0, 32", "3, 128, 128, 1, 0, 128", "3, 128, 24, 1, 0, 24", "2, 12, 130, 1, 0, 130",
+        "4, 33, 96, 1, 0, 96", "3, 64, 48, 5, 0, 48", "1, 32, 1152, 1, 64, 1000", "4, 7, 200, 3, 128, 200"})
+    void tokenGemmMatchesDoubleSums(final int m, final int k, final int n, final int acs, final int n0,
+                                    final int n1) {
+        final Random r = new Random(m * 1000L + k * 10L + n);
+        final int ars = acs == 1 ? k : 1;
+        final float[] a = random(r, m * k * Math.max(acs, 1) + 7);
+        final float[] b = random(r, k * n);
+        final float[] bias = random(r, n);
+        final int aOff = 3;
+        final int ldc = n + 5;
+        final float[] expected = new float[m * ldc];
+        java.util.Arrays.fill(expected, -7f);
+        for (int i = 0; i < m; i++) {
+            for (int j = n0; j < n1; j++) {
+                double sum = bias[j];
+                for (int p = 0; p < k; p++) {
+                    sum += (double) a[aOff + i * ars + p * acs] * b[p * n + j];
+                }
+                expected[i * ldc + j] = (float) sum;
+            }
+        }
+        final PackedB packed = PackedB.pack(b, 0, k, n, n, 1);
+        for (final boolean vector : new boolean[] {false, Simd.available()}) {
+            final float[] c = new float[m * ldc];
+            java.util.Arrays.fill(c, -7f);
+            TokenGemm.multiply(vector, m, a, aOff, ars, acs, packed, TokenGemm.paddedBias(bias, n), c, 0, ldc, n0, n1);
             assertClose(expected, c, 1e-4f);
         }
     }

@@ -8,6 +8,7 @@ import io.mobileformer.engine.kernel.Epilogue;
 import io.mobileformer.engine.kernel.Gemm;
 import io.mobileformer.engine.kernel.PackedA;
 import io.mobileformer.engine.kernel.PackedB;
+import io.mobileformer.engine.kernel.TokenGemm;
 import io.mobileformer.engine.plan.Binding;
 import io.mobileformer.engine.plan.Op;
 import io.mobileformer.engine.plan.Operand;
@@ -195,6 +196,12 @@ public final class MatMulOp implements Op {
                         : PackedB.pack(b.constant(), offB[bi], k, cols, brs, bcs);
                 }
             }
+            // a few rows against constant weights (token linears) with at most a column bias: the kernel that reads
+            // the rows in place and starts from the bias (TokenGemm); it takes columns in steps of two panels
+            final float[] tokenBias = vector && packedB != null && rows <= TokenGemm.MAX_ROWS && ep.biasRow() == null
+                && ep.activation() == Activation.NONE && !ep.residual() ? TokenGemm.paddedBias(ep.biasCol(), cols)
+                : null;
+            final int align = tokenBias != null ? 2 * Gemm.NR : Gemm.NR;
             final int colChunks = Math.max(1, (cols + 255) / 256);
             return (arena, par) -> {
                 final float[] aa = a.array(arena);
@@ -202,7 +209,8 @@ public final class MatMulOp implements Op {
                 final int tasks = Tasks.count(par, batches * colChunks, (long) batches * rows * cols * k);
                 if (tasks <= 1) {
                     for (int bi = 0; bi < batches; bi++) {
-                        one(bi, 0, cols, aa, ba, arena, offC[bi], prepacked, packedB, ep, vector, dot, packed);
+                        one(bi, 0, cols, aa, ba, arena, offC[bi], prepacked, packedB, ep, vector, dot, packed,
+                            tokenBias);
                     }
                     return;
                 }
@@ -210,16 +218,24 @@ public final class MatMulOp implements Op {
                 par.run(batches * chunks, (task, w) -> {
                     final int bi = task / chunks;
                     final int chunk = task % chunks;
-                    one(bi, Tasks.alignedStart(cols, chunk, chunks, Gemm.NR),
-                        Tasks.alignedStart(cols, chunk + 1, chunks, Gemm.NR), aa, ba, arena, offC[bi], prepacked,
-                        packedB, ep, vector, dot, packed);
+                    one(bi, Tasks.alignedStart(cols, chunk, chunks, align),
+                        Tasks.alignedStart(cols, chunk + 1, chunks, align), aa, ba, arena, offC[bi], prepacked,
+                        packedB, ep, vector, dot, packed, tokenBias);
                 });
             };
         }
 
         private void one(final int bi, final int c0, final int c1, final float[] aa, final float[] ba,
                          final float[] ca, final int cOff, final PackedA[] prepacked, final PackedB[] packedB,
-                         final Epilogue ep, final boolean vector, final boolean dot, final boolean packed) {
+                         final Epilogue ep, final boolean vector, final boolean dot, final boolean packed,
+                         final float[] tokenBias) {
+            if (c1 <= c0) {
+                return;
+            }
+            if (tokenBias != null) {
+                TokenGemm.multiply(true, rows, aa, offA[bi], ars, acs, packedB[bi], tokenBias, ca, cOff, ldc, c0, c1);
+                return;
+            }
             if (dot) {
                 Gemm.multiplyDot(vector, rows, c1 - c0, k, aa, offA[bi], ars, ba, offB[bi] + c0 * bcs, bcs, ca,
                     cOff + c0, ldc, 1);
