@@ -193,7 +193,7 @@ class KernelTest {
 
     @ParameterizedTest(name = "depthwise {0}x{1} stride {2} multiplier {3}")
     @CsvSource({"25, 42, 2, 1", "13, 21, 1, 1", "8, 8, 1, 2", "16, 16, 2, 3", "5, 3, 1, 1", "7, 9, 2, 1",
-        "64, 64, 1, 1", "18, 16, 1, 1", "7, 33, 1, 1", "4, 17, 1, 2"})
+        "64, 64, 1, 1", "18, 16, 1, 1", "7, 33, 1, 1", "4, 17, 1, 2", "9, 64, 2, 1", "12, 37, 2, 2"})
     void depthwiseVectorMatchesScalar(final int h, final int w, final int stride, final int mult) {
         final int cin = 5;
         final ConvShape s = ConvShape.of(cin, h, w, cin * mult, 3, 3, stride, stride, 1, 1, 1, 1, cin);
