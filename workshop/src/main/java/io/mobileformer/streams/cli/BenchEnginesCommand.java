@@ -31,11 +31,12 @@ import java.util.concurrent.Callable;
  * {@code batch=<b> threads=<t> ratio_java_over_ort=<x>}. Each engine line also carries {@code gflop_per_s} (the model's
  * multiply-adds of convolutions and matrix products, counted from the planned graph, times two; elementwise work is
  * not counted) and {@code peak_fraction}: that over {@code threads} cores at the FP32 FMA peak {@link CorePeak} states
- * on the first line, measured in the same run in a JVM of its own ({@link CorePeak#measureApart()}). {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision
- * (exported on first use into {@code target/torchvision}) with ONNX Runtime vs Java {@code max_abs_diff}.
- * With {@code --profile} it then prints where the Java engine's
- * time goes, {@code profile op=<kind> ms=<per pass> share=<percent>}, from a separate profiled run (timing each
- * step costs a little, so it does not feed the throughput figures).
+ * on the first line, measured in the same run in a JVM of its own ({@link CorePeak#measureApart()}).
+ * {@code --torchvision} adds MobileNetV3-small and ResNet-18 exported by Debian's torchvision (exported on first use
+ * into {@code target/torchvision}) with ONNX Runtime vs Java {@code max_abs_diff}. With {@code --profile} it then
+ * prints where the Java engine's time goes, {@code profile op=<kind> ms=<per pass> share=<percent> steps=<n>
+ * gflop_per_s=<x> peak_fraction=<x>} (the kind's multiply-adds over the time its steps took), from a separate
+ * profiled run (timing each step costs a little, so it does not feed the throughput figures).
  */
 @Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "ONNX Runtime CPU vs the Java engine, side by side: img_per_s and ratio_java_over_ort.")
@@ -138,8 +139,7 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     }
 
     private static void profile(final JavaEngine java, final Tensor images, final int threads, final double seconds,
-                                final double peak,
-                                final PrintWriter out) throws EngineException {
+                                final double peak, final PrintWriter out) throws EngineException {
         java.profiling(true);
         measure(java, images, Math.max(1.0, seconds / 2));
         java.profiling(false);
