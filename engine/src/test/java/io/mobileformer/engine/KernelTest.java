@@ -193,7 +193,7 @@ class KernelTest {
 
     @ParameterizedTest(name = "depthwise {0}x{1} stride {2} multiplier {3}")
     @CsvSource({"25, 42, 2, 1", "13, 21, 1, 1", "8, 8, 1, 2", "16, 16, 2, 3", "5, 3, 1, 1", "7, 9, 2, 1",
-        "64, 64, 1, 1", "18, 16, 1, 1", "7, 33, 1, 1", "4, 17, 1, 2", "9, 64, 2, 1", "12, 37, 2, 2"})
+        "64, 64, 1, 1", "18, 16, 1, 1", "7, 33, 1, 1", "4, 17, 1, 2", "9, 64, 2, 1", "12, 37, 2, 2", "8, 8, 1, 1", "4, 4, 1, 3", "6, 8, 1, 1", "2, 2, 1, 1", "4, 8, 1, 1"})
     void depthwiseVectorMatchesScalar(final int h, final int w, final int stride, final int mult) {
         final int cin = 5;
         final ConvShape s = ConvShape.of(cin, h, w, cin * mult, 3, 3, stride, stride, 1, 1, 1, 1, cin);
@@ -211,6 +211,38 @@ class KernelTest {
         DepthwiseConv.run(true, s, x, 0, wts, vector, 0, 0, cin * mult, ep, in);
         assertClose(scalar, vector, TOL);
         assertEquals((h + 2 - 3) / stride + 1, s.oh());
+    }
+
+    /**
+     * Narrow planes store rows without side padding, so a left or right tap of an edge column reads the neighbouring
+     * row; those lanes must read the padding's zero. An infinite value at a row's end (and a NaN at a row's start) must
+     * then reach exactly the outputs the scalar reference gives it, not the next (or previous) row's edge outputs
+     * through a zero weight (0 x inf is NaN).
+     */
+    @Test
+    void narrowDepthwiseEdgesReadZerosNotTheNeighbouringRow() {
+        assumeTrue(Simd.available());
+        final ConvShape s = ConvShape.of(2, 8, 8, 2, 3, 3, 1, 1, 1, 1, 1, 1, 2);
+        final Random r = new Random(5);
+        final float[] x = random(r, 2 * 64);
+        x[7] = Float.POSITIVE_INFINITY;            // channel 0, row 0, last column
+        x[64 + 3 * 8] = Float.NaN;                 // channel 1, row 3, first column
+        final float[] wts = random(r, 2 * 9);
+        final Epilogue ep = Epilogue.bias(random(r, 2));
+        final float[] scalar = new float[2 * 64];
+        DepthwiseConv.run(false, s, x, 0, wts, scalar, 0, 0, 2, ep, Epilogue.Inputs.NONE);
+        final float[] vector = new float[scalar.length];
+        DepthwiseConv.run(true, s, x, 0, wts, vector, 0, 0, 2, ep, Epilogue.Inputs.NONE);
+        int nonFinite = 0;
+        for (int i = 0; i < scalar.length; i++) {
+            if (!Float.isFinite(scalar[i])) {
+                nonFinite++;
+                assertTrue(!Float.isFinite(vector[i]), "output " + i);
+            } else {
+                assertEquals(scalar[i], vector[i], 1e-4f, "output " + i);
+            }
+        }
+        assertEquals(4 + 6, nonFinite);            // a corner cell reaches 4 outputs, an edge cell 6
     }
 
     /**
