@@ -63,8 +63,13 @@ public final class EngineFactory {
     private static Engine auto(final Path model, final Settings s) throws EngineException {
         final List<Engine> engines = new ArrayList<>();
         final List<String> skipped = new ArrayList<>();
-        final List<Builder> order = List.of((m, st) -> OrtEngine.cuda(m, st.threads(), st.cuda()),
-            (m, st) -> OrtEngine.cpu(m, st.threads()), EngineFactory::javaEngine);
+        // without CUDA settings there is no CUDA engine to try (OrtEngine.cuda would refuse them)
+        final List<Builder> order = new ArrayList<>();
+        if (s.cuda() != null) {
+            order.add((m, st) -> OrtEngine.cuda(m, st.threads(), st.cuda()));
+        }
+        order.add((m, st) -> OrtEngine.cpu(m, st.threads()));
+        order.add(EngineFactory::javaEngine);
         EngineException last = null;
         for (final Builder b : order) {
             try {

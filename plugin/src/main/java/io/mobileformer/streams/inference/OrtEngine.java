@@ -54,7 +54,8 @@ public final class OrtEngine implements Engine {
     }
 
     public static OrtEngine cuda(final Path model, final int intraOpThreads, final Cuda cuda) throws EngineException {
-        return create(model, intraOpThreads, cuda);
+        // null would build a CPU session (create's CPU case): a second ort-cpu where CUDA was asked for
+        return create(model, intraOpThreads, java.util.Objects.requireNonNull(cuda, "cuda settings"));
     }
 
     private static OrtEngine create(final Path model, final int threads, final Cuda cuda) throws EngineException {
