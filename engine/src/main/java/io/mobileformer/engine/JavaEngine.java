@@ -246,6 +246,11 @@ public final class JavaEngine implements Engine {
         return profile.entries();
     }
 
+    /** {@link #profile()}, or with {@code byShape} one entry per kind of step and input shapes. */
+    public List<OpProfile.Entry> profile(final boolean byShape) {
+        return profile.entries(byShape);
+    }
+
     @Override
     public Map<String, Tensor> run(final Tensor images) throws EngineException {
         if (closed) {

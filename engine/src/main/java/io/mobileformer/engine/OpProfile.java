@@ -50,8 +50,16 @@ public final class OpProfile {
         runs.clear();
     }
 
-    /** Entries by descending time. */
+    /** Entries by descending time, one per kind of step. */
     public List<Entry> entries() {
+        return entries(false);
+    }
+
+    /**
+     * Entries by descending time, one per kind of step, or with {@code byShape} one per kind and input shapes
+     * ({@code Conv(dw3x3/s1)+dyrelu [1, 36, 64, 64] x [36, 1, 3, 3]}).
+     */
+    public List<Entry> entries(final boolean byShape) {
         final Map<String, long[]> by = new LinkedHashMap<>();
         for (final Map.Entry<Plan, long[]> e : nanos.entrySet()) {
             final Plan plan = e.getKey();
@@ -61,9 +69,10 @@ public final class OpProfile {
                 final Map<String, Boolean> seen = new LinkedHashMap<>();
                 for (int i = 0; i < total.length; i++) {
                     final Plan.PlannedStep s = plan.steps().get(i);
-                    final long[] acc = by.computeIfAbsent(s.label(), k -> new long[4]);
+                    final String key = byShape ? s.label() + " " + s.shapes() : s.label();
+                    final long[] acc = by.computeIfAbsent(key, k -> new long[4]);
                     acc[0] += total[i];
-                    if (seen.put(s.label(), Boolean.TRUE) == null) {
+                    if (seen.put(key, Boolean.TRUE) == null) {
                         acc[1] += calls;
                     }
                     acc[2]++;

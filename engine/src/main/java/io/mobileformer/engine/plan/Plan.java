@@ -13,8 +13,11 @@ import java.util.Map;
  * {@link ArenaPool}), so concurrent calls share one plan.
  */
 public final class Plan {
-    /** A bound step and what profiles call it. */
-    public record PlannedStep(String label, Step step, long madds) {
+    /**
+     * A bound step and what profiles call it: its kind ({@code label}) and the shapes of its first two inputs
+     * ({@code shapes}, e.g. {@code [1, 36, 64, 64] x [36, 1, 3, 3]}), to tell apart steps of one kind.
+     */
+    public record PlannedStep(String label, Step step, long madds, String shapes) {
     }
 
     private final int batch;

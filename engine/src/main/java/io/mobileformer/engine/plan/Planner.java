@@ -115,7 +115,7 @@ public final class Planner {
                 final int scratchOffset = p.scratch() == null ? 0 : p.scratch().root().offset;
                 final Binding b = new Binding(in, out, scratchOffset, vector, p.in());
                 steps.add(new Plan.PlannedStep(p.op().label(p.node(), p.in(), p.out()), p.op().bind(p.node(), b),
-                    p.op().madds(p.node(), p.in(), p.out())));
+                    p.op().madds(p.node(), p.in(), p.out()), shapes(p.in())));
             }
             final Map<String, Operand> inOps = new LinkedHashMap<>();
             for (final String name : inputShapes.keySet()) {
@@ -260,5 +260,16 @@ public final class Planner {
             }
             return new Operand(null, v.buffer.root().offset, v.shape, v.strides());
         }
+    }
+
+    /** The shapes of a step's first two inputs, for profiles by shape. */
+    private static String shapes(final PlanValue[] in) {
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(2, in.length); i++) {
+            if (in[i] != null) {
+                b.append(b.length() == 0 ? "" : " x ").append(io.mobileformer.engine.graph.Shapes.str(in[i].shape));
+            }
+        }
+        return b.toString();
     }
 }

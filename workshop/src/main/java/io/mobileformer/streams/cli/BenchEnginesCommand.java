@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
  * into {@code target/torchvision}) with ONNX Runtime vs Java {@code max_abs_diff}. With {@code --profile} it then
  * prints where the Java engine's time goes, {@code profile op=<kind> ms=<per pass> share=<percent> steps=<n>
  * gflop_per_s=<x> peak_fraction=<x>} (the kind's multiply-adds over the time its steps took), from a separate
- * profiled run (timing each step costs a little, so it does not feed the throughput figures).
+ * profiled run (timing each step costs a little, so it does not feed the throughput figures); {@code --profile-shapes}
+ * prints the same per kind and input shapes ({@code op=Conv(dw3x3/s1)+dyrelu [1, 36, 64, 64] x [36, 1, 3, 3]}).
  */
 @Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "ONNX Runtime CPU vs the Java engine, side by side: img_per_s and ratio_java_over_ort.")
@@ -57,6 +58,8 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     private double seconds;
     @Option(names = "--profile", description = "Then print where the Java engine's time goes, per operator kind.")
     private boolean profile;
+    @Option(names = "--profile-shapes", description = "Like --profile, per operator kind and input shapes.")
+    private boolean profileShapes;
     @Spec
     private CommandSpec spec;
 
@@ -98,8 +101,8 @@ public final class BenchEnginesCommand implements Callable<Integer> {
                 for (final int b : batches) {
                     final Tensor images = ModelCommand.randomBatch(b, h, w, 7);
                     compare(ort, java, images, t, seconds, gflop, peak, out);
-                    if (profile) {
-                        profile(java, images, t, seconds, peak.gflops(), out);
+                    if (profile || profileShapes) {
+                        profile(java, images, t, seconds, peak.gflops(), profileShapes, out);
                     }
                 }
             }
@@ -139,11 +142,12 @@ public final class BenchEnginesCommand implements Callable<Integer> {
     }
 
     private static void profile(final JavaEngine java, final Tensor images, final int threads, final double seconds,
-                                final double peak, final PrintWriter out) throws EngineException {
+                                final double peak, final boolean byShape, final PrintWriter out)
+        throws EngineException {
         java.profiling(true);
         measure(java, images, Math.max(1.0, seconds / 2));
         java.profiling(false);
-        final List<OpProfile.Entry> entries = java.profile();
+        final List<OpProfile.Entry> entries = java.profile(byShape);
         final double total = entries.stream().mapToDouble(OpProfile.Entry::millisPerRun).sum();
         out.println(String.format(Locale.ROOT, "profile batch=%d threads=%d total_ms=%.3f", images.dim(0), threads,
             total));
