@@ -18,9 +18,9 @@ public final class OpProfile {
     /**
      * One kind of step over all profiled calls: total nanoseconds, forward passes it took part in (a call runs one
      * pass per chunk of {@link JavaEngine.Options#microBatch()} images), steps of this kind per pass, and
-     * multiply-adds done.
+     * multiply-adds done. {@code shapes} is empty unless the entries were asked by shape (see {@link #entries(boolean)}).
      */
-    public record Entry(String op, long nanos, long runs, long steps, long madds) {
+    public record Entry(String op, String shapes, long nanos, long runs, long steps, long madds) {
         /** Milliseconds per forward pass. */
         public double millisPerRun() {
             return runs == 0 ? 0 : nanos / 1e6 / runs;
@@ -55,9 +55,12 @@ public final class OpProfile {
         return entries(false);
     }
 
+    /** Between a kind and its shapes in an aggregation key; neither contains it. */
+    private static final char KEY_SEPARATOR = '\u0000';
+
     /**
      * Entries by descending time, one per kind of step, or with {@code byShape} one per kind and input shapes
-     * ({@code Conv(dw3x3/s1)+dyrelu [1, 36, 64, 64] x [36, 1, 3, 3]}).
+     * ({@code Conv(dw3x3/s1)+dyrelu} with {@code [1,36,64,64]x[36,1,3,3]}).
      */
     public List<Entry> entries(final boolean byShape) {
         final Map<String, long[]> by = new LinkedHashMap<>();
@@ -69,7 +72,7 @@ public final class OpProfile {
                 final Map<String, Boolean> seen = new LinkedHashMap<>();
                 for (int i = 0; i < total.length; i++) {
                     final Plan.PlannedStep s = plan.steps().get(i);
-                    final String key = byShape ? s.label() + " " + s.shapes() : s.label();
+                    final String key = byShape ? s.label() + KEY_SEPARATOR + s.shapes() : s.label();
                     final long[] acc = by.computeIfAbsent(key, k -> new long[4]);
                     acc[0] += total[i];
                     if (seen.put(key, Boolean.TRUE) == null) {
@@ -81,7 +84,11 @@ public final class OpProfile {
             }
         }
         final List<Entry> out = new ArrayList<>();
-        by.forEach((k, v) -> out.add(new Entry(k, v[0], v[1], v[1] == 0 ? 0 : v[2], v[3])));
+        by.forEach((k, v) -> {
+            final int cut = k.indexOf(KEY_SEPARATOR);
+            out.add(new Entry(cut < 0 ? k : k.substring(0, cut), cut < 0 ? "" : k.substring(cut + 1), v[0], v[1],
+                v[1] == 0 ? 0 : v[2], v[3]));
+        });
         out.sort(Comparator.comparingLong(Entry::nanos).reversed());
         return out;
     }

@@ -104,15 +104,16 @@ class JavaEngineTest {
             assertTrue(entries.stream().anyMatch(e -> e.op().startsWith("Conv(") && e.madds() > 0), entries::toString);
             // a batch of two runs as two single-image passes (microBatch 1)
             assertTrue(entries.stream().allMatch(e -> e.runs() == 2), entries::toString);
-            // by shape: the same steps, time and work, split further; each key is a kind followed by its shapes
+            // by shape: the same steps, time and work, split further by the kinds' input shapes
             final List<OpProfile.Entry> byShape = je.profile(true);
             assertTrue(byShape.size() > entries.size(), byShape::toString);
             assertEquals(entries.stream().mapToLong(OpProfile.Entry::nanos).sum(),
                 byShape.stream().mapToLong(OpProfile.Entry::nanos).sum());
             assertEquals(entries.stream().mapToLong(OpProfile.Entry::madds).sum(),
                 byShape.stream().mapToLong(OpProfile.Entry::madds).sum());
-            assertTrue(byShape.stream().allMatch(e -> entries.stream().anyMatch(k -> e.op().startsWith(k.op() + " ["))),
-                byShape::toString);
+            assertTrue(byShape.stream().allMatch(e -> e.shapes().startsWith("[")
+                && entries.stream().anyMatch(k -> k.op().equals(e.op()))), byShape::toString);
+            assertTrue(entries.stream().allMatch(e -> e.shapes().isEmpty()), entries::toString);
             je.profiling(false);
         }
     }

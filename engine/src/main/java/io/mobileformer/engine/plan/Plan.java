@@ -15,7 +15,7 @@ import java.util.Map;
 public final class Plan {
     /**
      * A bound step and what profiles call it: its kind ({@code label}) and the shapes of its first two inputs
-     * ({@code shapes}, e.g. {@code [1, 36, 64, 64] x [36, 1, 3, 3]}), to tell apart steps of one kind.
+     * ({@code shapes}, e.g. {@code [1,36,64,64]x[36,1,3,3]}), to tell apart steps of one kind.
      */
     public record PlannedStep(String label, Step step, long madds, String shapes) {
     }

@@ -262,12 +262,12 @@ public final class Planner {
         }
     }
 
-    /** The shapes of a step's first two inputs, for profiles by shape. */
+    /** The shapes of a step's first two inputs, for profiles by shape: {@code [1,36,64,64]x[36,1,3,3]}. */
     private static String shapes(final PlanValue[] in) {
         final StringBuilder b = new StringBuilder();
         for (int i = 0; i < Math.min(2, in.length); i++) {
             if (in[i] != null) {
-                b.append(b.length() == 0 ? "" : " x ").append(io.mobileformer.engine.graph.Shapes.str(in[i].shape));
+                b.append(b.length() == 0 ? "" : "x").append(java.util.Arrays.toString(in[i].shape).replace(" ", ""));
             }
         }
         return b.toString();

@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
  * prints where the Java engine's time goes, {@code profile op=<kind> ms=<per pass> share=<percent> steps=<n>
  * gflop_per_s=<x> peak_fraction=<x>} (the kind's multiply-adds over the time its steps took), from a separate
  * profiled run (timing each step costs a little, so it does not feed the throughput figures); {@code --profile-shapes}
- * prints the same per kind and input shapes ({@code op=Conv(dw3x3/s1)+dyrelu [1, 36, 64, 64] x [36, 1, 3, 3]}).
+ * prints the same per kind and input shapes ({@code op=Conv(dw3x3/s1)+dyrelu shapes=[1,36,64,64]x[36,1,3,3]}).
  */
 @Command(name = "engines", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "ONNX Runtime CPU vs the Java engine, side by side: img_per_s and ratio_java_over_ort.")
@@ -154,9 +154,9 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         for (final OpProfile.Entry e : entries) {
             // madds counted at plan time for the step's shapes; 2 FLOP each, over the wall time the steps took.
             final double gflops = e.nanos() == 0 ? 0 : 2.0 * e.madds() / e.nanos();
-            out.println(String.format(Locale.ROOT, "profile op=%s ms=%.3f share=%.1f%% steps=%d gflop_per_s=%.1f "
-                + "peak_fraction=%.3f", e.op(), e.millisPerRun(), 100 * e.millisPerRun() / total, e.steps(), gflops,
-                gflops / (threads * peak)));
+            out.println(String.format(Locale.ROOT, "profile op=%s%s ms=%.3f share=%.1f%% steps=%d gflop_per_s=%.1f "
+                + "peak_fraction=%.3f", e.op(), e.shapes().isEmpty() ? "" : " shapes=" + e.shapes(), e.millisPerRun(),
+                100 * e.millisPerRun() / total, e.steps(), gflops, gflops / (threads * peak)));
         }
     }
 
