@@ -12,9 +12,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code E[y][x], E[y][x+1], O[y][x]} of padded rows {@code 2y, 2y+1, 2y+2}, so the strided convolution is a dense
  * loop with no gathers (two-source vector shuffles were slower than a scalar de-interleave on JDK 17).
  *
- * <p>Rows at least a vector wide are computed straight into the output, the last vector of a row overlapping the one
- * before it instead of a scalar tail, with bias and activation applied in registers. Narrower planes (8x8 at the end
- * of the network) run one flat loop over the padded plane, junk columns included, and are compacted afterwards.
+ * <p>Rows at least a vector wide are computed straight into the output (at stride 1 four rows per pass,
+ * {@link #channel4}), the last vector of a row overlapping the one before it instead of a scalar tail, with bias and
+ * activation applied in registers. Narrower planes whose rows tile a vector (8x8 and 4x4 in "same" padding, the end of
+ * the network) are stored without side padding and computed as whole vectors ({@link #channelNarrow}); other narrow
+ * planes run one flat loop over the padded plane, junk columns included, and are compacted afterwards.
  */
 public final class DepthwiseConvVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -52,6 +52,7 @@ final class CameraConnection implements AutoCloseable {
     private long newestPts = Long.MIN_VALUE;
     private final SenderClock senderClock = new SenderClock();
     private boolean closed;
+    private boolean lostMidStream;
 
     private CameraConnection(final SourceLocation source, final AVFormatContext context, final int videoIndex,
                              final StallGuard guard, final FfmpegLog.Capture log, final long openMillis) {
@@ -190,6 +191,14 @@ final class CameraConnection implements AutoCloseable {
         return sb.append(Ffmpeg.error(code)).toString();
     }
 
+    /**
+     * Whether the last {@link #read()} failed because the camera's side of a live connection ended or broke (not a
+     * stall our guard interrupted, not a stop): the frame FFmpeg's parser handed over just before may be cut.
+     */
+    boolean lostMidStream() {
+        return lostMidStream;
+    }
+
     /** How long opening took: connecting, the handshake and FFmpeg's probe of the stream, milliseconds. */
     long openMillis() {
         return openMillis;
@@ -265,7 +274,9 @@ final class CameraConnection implements AutoCloseable {
                 if (ret == avutil.AVERROR_EOF() && source.isFile()) {
                     return null;
                 }
-                // a live source never ends on its own: an end is a lost connection
+                // a live source never ends on its own: an end is a lost connection. Unless our guard interrupted a
+                // silent one, the camera's side failed and may have stopped in the middle of a frame
+                lostMidStream = ret != avutil.AVERROR_EXIT() && !guard.stopping();
                 throw new IOException("connection to " + source.display() + " lost " + guard.msSinceProgress(now)
                     + " ms after the last video packet: " + reason(ret, guard, log));
             }

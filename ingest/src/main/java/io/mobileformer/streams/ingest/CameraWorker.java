@@ -200,7 +200,17 @@ final class CameraWorker implements Runnable {
             } catch (final IOException e) {
                 lost = e;
             }
-            sink.flush();
+            if (lost != null && c.lostMidStream()) {
+                final long before = sink.skippedPackets();
+                sink.flushLost();
+                if (sink.skippedPackets() != before) {
+                    health.skipped();
+                    LOG.info("camera {}: the connection broke mid-stream; its last frame, which may be cut, is left "
+                        + "out", cameraId);
+                }
+            } else {
+                sink.flush();
+            }
             if (lost != null) {
                 throw new StreamException(lost.getMessage(), delivered, delivered ? c.learnt() : null);
             }

@@ -30,7 +30,19 @@ interface PacketSink extends AutoCloseable {
     /** Emits whatever is pending: the connection ended, and a partial segment is still a decodable one. */
     void flush() throws IOException;
 
-    /** Packets dropped because no key frame had been seen yet (a record must start with one). */
+    /**
+     * Emits what is pending after the camera's side of the connection failed mid-stream (not a stop, not a stall):
+     * FFmpeg then hands over the last frame its parser held, and the camera may have been cut off in the middle of
+     * sending it. A sink that still holds that frame leaves it out; by default this is {@link #flush()}.
+     */
+    default void flushLost() throws IOException {
+        flush();
+    }
+
+    /**
+     * Packets dropped: before the connection's first key frame (a record must start with one), and the last frame
+     * of a lost connection ({@link #flushLost()}).
+     */
     long skippedPackets();
 
     @Override

@@ -29,8 +29,15 @@ import java.util.function.Consumer;
  * later cut would have to be stamped before the one before it; nor, after a connect, before the clock has settled
  * ({@link CaptureClock#settled()}: a reader draining the backlog slowly would stamp every cut late).
  *
- * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder until
- * {@link #close()}; single-threaded like its camera.
+ * <p>The newest packet is held back until the next one arrives (or the connection ends) before it is muxed, which
+ * delays nothing that is published: a segment is finished only when a later packet or the end says so. When a camera's
+ * side of the connection fails mid-stream, FFmpeg hands over the frame its parser was assembling, and the camera may
+ * have been cut off in the middle of it: seen in {@code RtspIngestIT}, a killed camera's last published frame was 8.8
+ * kB short and matched no frame the camera sent. {@link #flushLost()} leaves that frame out (counted as skipped);
+ * {@link #flush()} keeps it, since after a stall or a stop it was complete.
+ *
+ * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder and the held packet
+ * until {@link #close()}; single-threaded like its camera.
  */
 final class Segmenter implements PacketSink {
 
@@ -65,6 +72,9 @@ final class Segmenter implements PacketSink {
     private long previousRead;
     private int frames;
     private long skipped;
+    /** The newest packet of the current segment, not yet muxed (a reference of its own), or null. */
+    private AVPacket held;
+    private long heldPts;
 
     Segmenter(final CameraConnection connection, final Container container, final long segmentMs, final int maxBytes,
               final Consumer<MediaRecord> out) {
@@ -88,6 +98,8 @@ final class Segmenter implements PacketSink {
             final long pts = connection.ptsMicros(packet);
             clock.observe(pts, arrivalMicros);
             final boolean key = CameraConnection.isKey(packet);
+            // the packet before this one was whole: it goes into its segment now
+            writeHeld(arrivalMicros);
             if (recorder != null && key && pts != Long.MIN_VALUE && pts - startPts >= segmentMicros
                 && !burst(pts, arrivalMicros) && clock.settled()) {
                 finish(arrivalMicros);
@@ -107,19 +119,42 @@ final class Segmenter implements PacketSink {
                 }
                 begin(pts);
             }
-            recorder.recordPacket(packet);
-            frames++;
-            if (pts != Long.MIN_VALUE) {
-                maxPts = maxPts == Long.MIN_VALUE ? pts : Math.max(maxPts, pts);
+            held = avcodec.av_packet_clone(packet);
+            if (held == null) {
+                throw new IOException("out of memory holding a packet of " + connection.describe());
             }
-            if (buffer.size() >= maxBytes) {
-                finish(arrivalMicros);
-            }
+            heldPts = pts;
         } catch (final FrameRecorder.Exception e) {
             discard();
             throw new IOException("remuxing a segment failed: " + Ffmpeg.message(e), e);
         } finally {
             avcodec.av_packet_unref(packet);
+        }
+    }
+
+    /** Muxes the held packet into the current segment, which it belongs to; a segment now too large is finished. */
+    private void writeHeld(final long nowMicros) throws FrameRecorder.Exception {
+        if (held == null) {
+            return;
+        }
+        try {
+            recorder.recordPacket(held);
+        } finally {
+            freeHeld();
+        }
+        frames++;
+        if (heldPts != Long.MIN_VALUE) {
+            maxPts = maxPts == Long.MIN_VALUE ? heldPts : Math.max(maxPts, heldPts);
+        }
+        if (buffer.size() >= maxBytes) {
+            finish(nowMicros);
+        }
+    }
+
+    private void freeHeld() {
+        if (held != null) {
+            avcodec.av_packet_free(held);
+            held = null;
         }
     }
 
@@ -174,6 +209,7 @@ final class Segmenter implements PacketSink {
     }
 
     private void discard() {
+        freeHeld();
         if (recorder != null) {
             try {
                 recorder.release();
@@ -187,14 +223,34 @@ final class Segmenter implements PacketSink {
 
     @Override
     public void flush() throws IOException {
-        if (recorder != null) {
-            clock.forgetLast();     // the connection ended: its last frame may be a parser flush (see there)
-            try {
-                finish(System.currentTimeMillis() * 1000);
-            } catch (final FrameRecorder.Exception e) {
-                discard();
-                throw new IOException("closing a segment failed: " + Ffmpeg.message(e), e);
+        end(false);
+    }
+
+    @Override
+    public void flushLost() throws IOException {
+        end(true);
+    }
+
+    /** The connection ended: the segment is finished, with or without the held last frame. */
+    private void end(final boolean dropLast) throws IOException {
+        try {
+            if (dropLast && held != null) {
+                freeHeld();
+                skipped++;
             }
+            final long now = System.currentTimeMillis() * 1000;
+            writeHeld(now);
+            if (recorder != null) {
+                clock.forgetLast();     // the connection ended: its last frame may be a parser flush (see there)
+                if (frames == 0) {
+                    discard();          // its only frame was the one left out
+                } else {
+                    finish(now);
+                }
+            }
+        } catch (final FrameRecorder.Exception e) {
+            discard();
+            throw new IOException("closing a segment failed: " + Ffmpeg.message(e), e);
         }
     }
 

@@ -501,6 +501,11 @@ class RtspIngestIT {
         assertFalse(log.contains("no longer agrees"), log.lines().filter(l -> l.contains("no longer agrees")).toList()
             .toString());
         assertFalse(log.contains(PASSWORD), "the password never reaches a log");
+        for (final String c : cams) {
+            // killed mid-stream: the frame FFmpeg's parser was assembling may be cut, so it is left out (and counted);
+            // the check below that every published frame is one the camera sent would catch it otherwise
+            assertTrue(log.contains("camera " + c + ": the connection broke mid-stream"), c);
+        }
 
         final long frameMicros = Math.round(1e6 / footage.fps());
         for (final String c : cams) {
@@ -543,9 +548,9 @@ class RtspIngestIT {
             assertEquals(i, env.getSequence(), camera + ": sequences start at 0 with no gap and no duplicate");
             final byte[] payload = new byte[env.getPayload().remaining()];
             env.getPayload().duplicate().get(payload);
-            final List<Frame> coded = demux(payload);
+            final String where = camera + " record " + i + " of " + envs.size();
+            final List<Frame> coded = demux(payload, where);
             final List<DecodedFrame> decoded = decode(env);
-            final String where = camera + " record " + i;
             assertTrue(coded.get(0).key, where + " starts with a key frame");
             assertEquals(coded.size(), decoded.size(), where + ": every frame decodes");
             // frames the camera did not send (a freeze) leave gaps, but none comes twice or out of decode order
@@ -590,7 +595,7 @@ class RtspIngestIT {
     private record Frame(int clipIndex, long ptsMicros, boolean key) {
     }
 
-    private static List<Frame> demux(final byte[] ts) throws Exception {
+    private static List<Frame> demux(final byte[] ts, final String where) throws Exception {
         final List<Frame> frames = new ArrayList<>();
         FfmpegLog.install();
         try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(new ByteArrayInputStream(ts))) {
@@ -601,7 +606,9 @@ class RtspIngestIT {
                 final byte[] data = new byte[p.size()];
                 p.data().get(data);
                 final Integer index = footagePictures.get(H264Clip.picture(H264Clip.split(data)));
-                assertNotNull(index, "every published frame is one the camera sent");
+                assertNotNull(index, where + ", packet " + frames.size() + " (" + data.length + " bytes, key "
+                    + ((p.flags() & avcodec.AV_PKT_FLAG_KEY) != 0) + ", after " + frames.stream().map(Frame::clipIndex)
+                    .toList() + "): every published frame is one the camera sent");
                 frames.add(new Frame(index, Math.floorDiv(p.pts() * 100, 9),
                     (p.flags() & avcodec.AV_PKT_FLAG_KEY) != 0));
                 avcodec.av_packet_unref(p);

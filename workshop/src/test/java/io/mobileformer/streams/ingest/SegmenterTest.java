@@ -41,16 +41,48 @@ class SegmenterTest {
 
     private static List<MediaRecord> segment(final SourceLocation src, final Segmenter.Container container,
                                              final long segmentMs, final int maxBytes) throws IOException {
+        return segment(src, container, segmentMs, maxBytes, Integer.MAX_VALUE, false);
+    }
+
+    /** The first {@code packets} packets, then the end of the connection: {@code lost} as a break mid-stream. */
+    private static List<MediaRecord> segment(final SourceLocation src, final Segmenter.Container container,
+                                             final long segmentMs, final int maxBytes, final int packets,
+                                             final boolean lost) throws IOException {
         final List<MediaRecord> out = new ArrayList<>();
         try (CameraConnection c = CameraConnection.open(src, OPTIONS, new StallGuard(5000));
              Segmenter s = new Segmenter(c, container, segmentMs, maxBytes, out::add)) {
             AVPacket p;
-            while ((p = c.read()) != null) {
+            int n = 0;
+            while (n < packets && (p = c.read()) != null) {
                 s.accept(p, 1_700_000_000_000_000L);
+                n++;
             }
-            s.flush();
+            final long skipped = s.skippedPackets();
+            if (lost) {
+                s.flushLost();
+            } else {
+                s.flush();
+            }
+            assertEquals(lost && n > 0 ? 1 : 0, s.skippedPackets() - skipped, "the left-out frame is counted");
         }
         return out;
+    }
+
+    /**
+     * A connection that broke mid-stream ends without its last frame (the one FFmpeg's parser may have held half
+     * assembled); one that ended otherwise keeps it. A last segment whose only frame is left out is not published.
+     */
+    @Test
+    void aConnectionLostMidStreamEndsWithoutItsLastFrame() throws Exception {
+        final SourceLocation src = clip();
+        final List<MediaRecord> kept = segment(src, Segmenter.Container.MPEGTS, 500, 8 << 20, 25, false);
+        final List<MediaRecord> lost = segment(src, Segmenter.Container.MPEGTS, 500, 8 << 20, 25, true);
+        assertEquals(List.of(10, 10, 5), kept.stream().map(MediaRecord::frames).toList());
+        assertEquals(List.of(10, 10, 4), lost.stream().map(MediaRecord::frames).toList());
+        assertEquals(4, decode(lost.get(2)).size(), "the shortened segment still decodes");
+        // the break came right after a key frame: its segment would hold that frame alone, and is dropped
+        assertEquals(List.of(10, 10), segment(src, Segmenter.Container.MPEGTS, 500, 8 << 20, 21, true).stream()
+            .map(MediaRecord::frames).toList());
     }
 
     /**
