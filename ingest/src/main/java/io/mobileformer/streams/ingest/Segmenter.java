@@ -32,8 +32,9 @@ import java.util.function.Consumer;
  * <p>The newest packet is held back until the next one arrives (or the connection ends) before it is muxed, which
  * delays nothing that is published: a segment is finished only when a later packet or the end says so. When a camera's
  * side of the connection fails mid-stream, FFmpeg hands over the frame its parser was assembling, and the camera may
- * have been cut off in the middle of it: seen in {@code RtspIngestIT}, a killed camera's last published frame was 8.8
- * kB short and matched no frame the camera sent. {@link #flushLost()} leaves that frame out (counted as skipped);
+ * have been cut off in the middle of it: seen once in {@code RtspIngestIT}, where a killed camera published a frame
+ * that matched none it sent (and 8.8 kB less than in the runs that passed). {@link #flushLost()} leaves that frame
+ * out (counted as skipped);
  * {@link #flush()} keeps it, since after a stall or a stop it was complete.
  *
  * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder and the held packet
