@@ -34,8 +34,7 @@ import java.util.function.Consumer;
  * side of the connection fails mid-stream, FFmpeg hands over the frame its parser was assembling, and the camera may
  * have been cut off in the middle of it: seen once in {@code RtspIngestIT}, where a killed camera published a frame
  * that matched none it sent (and 8.8 kB less than in the runs that passed). {@link #flushLost()} leaves that frame
- * out (counted as skipped);
- * {@link #flush()} keeps it, since after a stall or a stop it was complete.
+ * out (counted as skipped); {@link #flush()} keeps it, since after a stall or a stop it was complete.
  *
  * <p>The muxer writes into memory; nothing touches the disk. Owns the current segment's recorder and the held packet
  * until {@link #close()}; single-threaded like its camera.
