@@ -51,8 +51,8 @@ public final class DepthwiseConvVector {
         // narrow planes in "same" padding whose rows tile a vector exactly (8x8, 4x4): see channelNarrow
         final boolean narrow = !stride2 && s.ow() < L && L % s.ow() == 0 && s.outPlane() % L == 0
             && s.w() == s.ow() && s.h() == s.oh() && s.padTop() == 1 && s.padLeft() == 1;
-        final int narrowSize = (s.oh() + 2) * s.ow() + 2;
-        final float[] p = scratch.planes(narrow ? narrowSize : stride2 ? 4 * planeSize : planeSize);
+        final int scratchSize = narrow ? (s.oh() + 2) * s.ow() + 2 : stride2 ? 4 * planeSize : planeSize;
+        final float[] p = scratch.planes(scratchSize);
         final int[] taps = new Taps(pitch, planeSize, stride2).offsets();
         // bias and a per-channel activation fit in registers; a residual or per-pixel slopes need the epilogue pass
         final boolean inRegisters = !ep.residual() && ep.biasCol() == null
@@ -61,9 +61,8 @@ public final class DepthwiseConvVector {
         // pad and deinterleave write the same cells for every channel, so the padding is zeroed once per call: the
         // small fills around each row of each channel were 20-28 % of the time on the 16x16 and 8x8 planes of the
         // late blocks (288 channels of 16x16 at stride 1: 72 -> 52 us; 576 of 8x8: 70 -> 60 us)
-        java.util.Arrays.fill(p, 0, narrow ? narrowSize : stride2 ? 4 * planeSize : planeSize, 0f);
-        final VectorMask<Float> left = narrow ? EDGES[Integer.numberOfTrailingZeros(s.ow())][0] : null;
-        final VectorMask<Float> right = narrow ? EDGES[Integer.numberOfTrailingZeros(s.ow())][1] : null;
+        java.util.Arrays.fill(p, 0, scratchSize, 0f);
+        final VectorMask<Float>[] edges = narrow ? EDGES[Integer.numberOfTrailingZeros(s.ow())] : null;
         int prepared = -1;
         for (int oc = c0; oc < c1; oc++) {
             final int ic = oc / mult;
@@ -81,7 +80,7 @@ public final class DepthwiseConvVector {
             final float[] f = scratch.finish();
             finish(inRegisters ? ep : Epilogue.NONE, epIn, oc, f);
             if (narrow) {
-                channelNarrow(p, weights, oc * 9, f, s.ow(), plane, left, right, out, dst);
+                channelNarrow(p, weights, oc * 9, f, s.ow(), plane, edges[0], edges[1], out, dst);
             } else if (rows && !stride2) {
                 final int blocked = s.oh() - s.oh() % BLOCK;
                 channel4(p, weights, oc * 9, f, pitch, blocked, s.ow(), out, dst);
