@@ -229,9 +229,6 @@ public final class MatMulOp implements Op {
                          final float[] ca, final int cOff, final PackedA[] prepacked, final PackedB[] packedB,
                          final Epilogue ep, final boolean vector, final boolean dot, final boolean packed,
                          final float[] tokenBias) {
-            if (c1 <= c0) {
-                return;
-            }
             if (tokenBias != null) {
                 TokenGemm.multiply(true, rows, aa, offA[bi], ars, acs, packedB[bi], tokenBias, ca, cOff, ldc, c0, c1);
                 return;
