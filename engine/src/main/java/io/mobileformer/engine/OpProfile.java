@@ -55,24 +55,25 @@ public final class OpProfile {
         return entries(false);
     }
 
-    /** Between a kind and its shapes in an aggregation key; neither contains it. */
-    private static final char KEY_SEPARATOR = '\u0000';
+    /** What entries are summed by: a kind of step, and its input shapes or "" when not by shape. */
+    private record Key(String op, String shapes) {
+    }
 
     /**
      * Entries by descending time, one per kind of step, or with {@code byShape} one per kind and input shapes
      * ({@code Conv(dw3x3/s1)+dyrelu} with {@code [1,36,64,64]x[36,1,3,3]}).
      */
     public List<Entry> entries(final boolean byShape) {
-        final Map<String, long[]> by = new LinkedHashMap<>();
+        final Map<Key, long[]> by = new LinkedHashMap<>();
         for (final Map.Entry<Plan, long[]> e : nanos.entrySet()) {
             final Plan plan = e.getKey();
             final long[] total = e.getValue();
             synchronized (total) {
                 final long calls = runs.get(plan)[0];
-                final Map<String, Boolean> seen = new LinkedHashMap<>();
+                final Map<Key, Boolean> seen = new LinkedHashMap<>();
                 for (int i = 0; i < total.length; i++) {
                     final Plan.PlannedStep s = plan.steps().get(i);
-                    final String key = byShape ? s.label() + KEY_SEPARATOR + s.shapes() : s.label();
+                    final Key key = new Key(s.label(), byShape ? s.shapes() : "");
                     final long[] acc = by.computeIfAbsent(key, k -> new long[4]);
                     acc[0] += total[i];
                     if (seen.put(key, Boolean.TRUE) == null) {
@@ -84,11 +85,7 @@ public final class OpProfile {
             }
         }
         final List<Entry> out = new ArrayList<>();
-        by.forEach((k, v) -> {
-            final int cut = k.indexOf(KEY_SEPARATOR);
-            out.add(new Entry(cut < 0 ? k : k.substring(0, cut), cut < 0 ? "" : k.substring(cut + 1), v[0], v[1],
-                v[1] == 0 ? 0 : v[2], v[3]));
-        });
+        by.forEach((k, v) -> out.add(new Entry(k.op(), k.shapes(), v[0], v[1], v[1] == 0 ? 0 : v[2], v[3])));
         out.sort(Comparator.comparingLong(Entry::nanos).reversed());
         return out;
     }
