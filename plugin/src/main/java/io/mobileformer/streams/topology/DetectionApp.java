@@ -218,16 +218,32 @@ public final class DetectionApp implements AutoCloseable {
 
     /** Waits until Kafka Streams is RUNNING. */
     public boolean awaitRunning(final Duration timeout) throws InterruptedException {
+        return awaitRunning(timeout, Duration.ZERO);
+    }
+
+    /**
+     * Waits until Kafka Streams has been RUNNING for {@code stable} without a break; false on ERROR, NOT_RUNNING or
+     * the timeout. RUNNING comes first when the first stream thread has its partitions, and another thread joining a
+     * moment later rebalances the group once more: a caller that counts state changes from here waits for that.
+     */
+    public boolean awaitRunning(final Duration timeout, final Duration stable) throws InterruptedException {
         final long end = System.nanoTime() + timeout.toNanos();
+        long runningSince = -1;
         while (System.nanoTime() < end) {
             final KafkaStreams.State s = streams.state();
-            if (s == KafkaStreams.State.RUNNING) {
-                return true;
-            }
             if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
                 return false;
             }
-            Thread.sleep(50);
+            final long now = System.nanoTime();
+            if (s != KafkaStreams.State.RUNNING) {
+                runningSince = -1;
+            } else if (runningSince < 0) {
+                runningSince = now;
+            }
+            if (runningSince >= 0 && now - runningSince >= stable.toNanos()) {
+                return true;
+            }
+            Thread.sleep(stable.isZero() ? 50 : 20);
         }
         return false;
     }

@@ -116,7 +116,10 @@ public final class FuzzKafkaRun {
         final DetectionApp app = DetectionApp.start(props);
         boolean closed = false;
         try (FuzzWitness witness = new FuzzWitness(kafka.bootstrapServers(), in, detections, dlq, dropped)) {
-            if (!awaitSettled(app, Duration.ofSeconds(120))) {
+            // the group settled: a second stream thread joining after the first reached RUNNING rebalances once more,
+            // which the state watch counted against the fuzz cases ("RUNNING -> REBALANCING at 0.0 s" before any
+            // record could have been read, once in a clean-clone run)
+            if (!app.awaitRunning(Duration.ofSeconds(120), Duration.ofSeconds(2))) {
                 throw new IllegalStateException("the detection app did not settle in RUNNING: " + app.state());
             }
             final StateWatch watch = new StateWatch(app);
@@ -198,36 +201,6 @@ public final class FuzzKafkaRun {
 
     private static byte[] key(final int caseIndex) {
         return ("cam-" + (caseIndex % CAMERAS)).getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** How long the app must stay RUNNING before the first case: its group has formed. */
-    private static final long SETTLED_NANOS = 2_000_000_000L;
-
-    /**
-     * Waits until the app has been RUNNING for {@link #SETTLED_NANOS} without a break. RUNNING comes first when the
-     * first of its stream threads has its partitions; the second joining a moment later rebalances the group once
-     * more, which the state watch then counted against the fuzz cases ("RUNNING -> REBALANCING at 0.0 s" before any
-     * record could have been read, once in a clean-clone run).
-     */
-    private static boolean awaitSettled(final DetectionApp app, final Duration timeout) throws InterruptedException {
-        final long end = System.nanoTime() + timeout.toNanos();
-        long runningSince = -1;
-        while (System.nanoTime() < end) {
-            final KafkaStreams.State s = app.state();
-            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
-                return false;
-            }
-            final long now = System.nanoTime();
-            if (s != KafkaStreams.State.RUNNING) {
-                runningSince = -1;
-            } else if (runningSince < 0) {
-                runningSince = now;
-            } else if (now - runningSince >= SETTLED_NANOS) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return false;
     }
 
     /** Samples the Streams state from the first record on and keeps every change away from RUNNING. */
