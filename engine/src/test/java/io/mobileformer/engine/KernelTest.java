@@ -97,8 +97,9 @@ class KernelTest {
     }
 
     /**
-     * Epilogues with per-row terms only, which the vector product applies to its accumulators before storing full
-     * tiles (and with a pass over edge tiles): bias and ReLU; a residual with per-channel DY-ReLU slopes; ReLU6 alone.
+     * Epilogues with per-row terms only, which the vector product applies to full tiles as it copies them from the
+     * kernel's staging tile into C (and with a pass over edge tiles): bias and ReLU; a residual with per-channel DY-ReLU
+     * slopes; ReLU6 alone.
      * Against the scalar product, with B in place and packed, on shapes with narrow last panels and edge tiles.
      */
     @ParameterizedTest(name = "gemm with row epilogue {0}x{1}x{2}")

@@ -57,12 +57,13 @@ final class DirectConvVector {
                     final int rows = Math.min(w, m - i);
                     final int ao = a.offset + i * a.k;
                     final int co = outOff + i * plane + pixel;
+                    if (cols == NR && fin != null) {
+                        kernel(w, a.data, ao, taps, p, base + x, tile, 0, NR, rows);
+                        EpilogueVector.finishTile(tile, NR, out, co, plane, rows, fin, i, pixel);
+                        continue;
+                    }
                     if (cols == NR) {
                         kernel(w, a.data, ao, taps, p, base + x, out, co, plane, rows);
-                        if (fin != null) {
-                            EpilogueVector.finishTile(out, co, plane, rows, fin, i, pixel);
-                            continue;
-                        }
                     } else {
                         kernel(w, a.data, ao, taps, p, base + x, tile, 0, NR, rows);
                         for (int r = 0; r < rows; r++) {

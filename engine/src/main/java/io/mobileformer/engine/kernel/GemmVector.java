@@ -49,6 +49,13 @@ public final class GemmVector {
                 final int w = PackedA.width(m, i);
                 final int rows = Math.min(w, m - i);
                 final int ao = a.offset + i * k;
+                if (cols == NR && fin != null) {
+                    // staged in a contiguous tile and finished into C from there (EpilogueVector.finishTile)
+                    final float[] t = scratch.tile();
+                    kernel(w, a.data, ao, k, bp, bpo, bld, t, 0, NR, rows);
+                    EpilogueVector.finishTile(t, NR, c, cOff + i * ldc + j, ldc, rows, fin, i, j);
+                    continue;
+                }
                 if (cols == NR) {
                     kernel(w, a.data, ao, k, bp, bpo, bld, c, cOff + i * ldc + j, ldc, rows);
                 } else {
@@ -58,11 +65,7 @@ public final class GemmVector {
                         System.arraycopy(t, r * NR, c, cOff + (i + r) * ldc + j, cols);
                     }
                 }
-                if (fin != null && cols == NR) {
-                    EpilogueVector.finishTile(c, cOff + i * ldc + j, ldc, rows, fin, i, j);
-                } else {
-                    ep.apply(true, c, cOff + i * ldc + j, ldc, i, rows, j, cols, in);
-                }
+                ep.apply(true, c, cOff + i * ldc + j, ldc, i, rows, j, cols, in);
             }
         }
     }
