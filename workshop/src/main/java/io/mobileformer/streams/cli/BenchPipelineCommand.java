@@ -52,9 +52,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code ./mfs bench pipeline}: how much of the detector's own throughput survives the whole path. In one process and
  * one run: (0) a start with one record waiting, timed to its committed detections, which also says which engine
  * {@code engine=auto} chose ({@code auto_engine=}); (1) that engine alone on preprocessed frames; (2) the full path
- * through the embedded broker, saturated (records produced ahead of time), with the CPU split by thread group; (3) the
- * full path at a paced rate below saturation, for latency percentiles; (4) a restart on the committed state, timed to
- * the next record's detections. Prints {@code pipeline_efficiency = e2e fps / detector-alone fps}.
+ * through the embedded broker, saturated (records produced ahead of time), with the CPU split by thread group, then
+ * the engine alone again; (3) the full path at a paced rate below saturation, for latency percentiles; (4) a restart
+ * on the committed state, timed to the next record's detections. Prints {@code pipeline_efficiency = e2e fps /
+ * detector-alone fps}, the latter the mean of the figures before and after (2), with their drift.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
     description = "The detector alone vs the whole path through an embedded broker: prints pipeline_efficiency.")
@@ -166,16 +167,18 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     + "Streams start, rebalance, first segment and commit %.0f ms; JVM start and broker not "
                     + "included)%n", (firstDetection - t0) / 1e6, (appStarted - t0) / 1e6,
                 (firstDetection - appStarted) / 1e6);
-            try {
+            try (AloneDetector aloneDetector = new AloneDetector(contract, pinned(choice.primary()), threads, batch,
+                frames)) {
                 // 1. the detector alone, on the engine auto chose (pinned, so nothing is re-measured), on frames
-                // decoded and preprocessed beforehand, while the pipeline idles
-                final double alone = detectorAlone(contract, pinned(choice.primary()), threads, batch, frames,
-                    seconds / 3.0);
-                out.printf("detector_alone engine=%s img_per_s=%.1f (batch %d, %d engine thread(s))%n",
-                    choice.primary(), alone, batch, threads);
+                // decoded and preprocessed beforehand, while the pipeline idles; half its time now, half after the
+                // full path, because this shared machine's speed drifts by tens of percent within a minute and a
+                // ratio of two phases measured apart takes that drift for the pipeline's loss or gain
+                final double aloneBefore = aloneDetector.measure(seconds / 6.0);
+                out.printf("detector_alone engine=%s img_per_s=%.1f (batch %d, %d engine thread(s); before the full "
+                    + "path)%n", choice.primary(), aloneBefore, batch, threads);
 
                 // 2. the full path, saturated (records produced ahead of time)
-                final int saturatedFrames = (int) Math.max(4 * segment, alone * seconds / 3.0);
+                final int saturatedFrames = (int) Math.max(4 * segment, aloneBefore * seconds / 3.0);
                 final int records = (saturatedFrames + segment - 1) / segment;
                 final long rssStart = ProcessMemory.rssBytes();
                 final Map<String, Long> sentAt = new ConcurrentHashMap<>();
@@ -203,6 +206,15 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
                     .forEach(e -> cpu.append(String.format(" %s=%.1f", e.getKey(), e.getValue() / 1e9)));
                 out.println(cpu);
+                final double aloneAfter = aloneDetector.measure(seconds / 6.0);
+                final double alone = (aloneBefore + aloneAfter) / 2;
+                out.printf("detector_alone_after img_per_s=%.1f drift=%.2f (after / before; efficiency uses their "
+                    + "mean, %.1f)%n", aloneAfter, aloneAfter / aloneBefore, alone);
+                if (Math.abs(aloneAfter / aloneBefore - 1) > 0.1) {
+                    out.printf("warning: the detector alone ran at %.2fx its first speed after the full path: the "
+                        + "machine's speed changed during this run, so its efficiency is uncertain; repeat it%n",
+                        aloneAfter / aloneBefore);
+                }
                 // where the batcher's speed went, against its figure alone: waits for a core (the kernel's run-queue
                 // time: woken stream, Kafka and broker threads taking its core) and extra CPU per frame (their work
                 // on the other core evicting its caches); thread CPU time alone shows only the second
@@ -327,18 +339,32 @@ final class BenchPipelineCommand implements Callable<Integer> {
         return frames;
     }
 
-    private static double detectorAlone(final ModelContract c, final String engine, final int threads,
-                                        final int batch, final List<DecodedFrame> frames, final double seconds)
-        throws Exception {
-        try (Detector d = new Detector(c, EngineFactory.create(c.path(), new EngineFactory.Settings(engine, threads,
-            OrtEngine.Cuda.defaults())), 0.3f, 100)) {
+    /** The engine auto chose, alone on one batch of the decoded frames: the figure the full path is held to. */
+    private static final class AloneDetector implements AutoCloseable {
+        private final Detector detector;
+        private final Tensor batch;
+        private final int size;
+
+        AloneDetector(final ModelContract c, final String engine, final int threads, final int batch,
+                      final List<DecodedFrame> frames) throws Exception {
+            this.detector = new Detector(c, EngineFactory.create(c.path(), new EngineFactory.Settings(engine, threads,
+                OrtEngine.Cuda.defaults())), 0.3f, 100);
             final int per = frames.get(0).input().length;
             final float[] data = new float[per * batch];
             for (int i = 0; i < batch; i++) {
                 System.arraycopy(frames.get(i % frames.size()).input(), 0, data, i * per, per);
             }
-            final Tensor t = new Tensor(data, batch, 3, c.inputHeight(), c.inputWidth());
-            return Throughput.measure(() -> d.detect(t), batch, seconds);
+            this.batch = new Tensor(data, batch, 3, c.inputHeight(), c.inputWidth());
+            this.size = batch;
+        }
+
+        double measure(final double seconds) throws Exception {
+            return Throughput.measure(() -> detector.detect(batch), size, seconds);
+        }
+
+        @Override
+        public void close() {
+            detector.close();
         }
     }
 
