@@ -39,9 +39,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * made on first use and cached; each call borrows an arena from a pool, so
  * {@link #run} is thread-safe and allocates nothing but its outputs in steady state.
  *
- * <p>Threads: a batch of several images is cut into chunks of {@link Options#microBatch()} images that the threads
- * take in turn, each chunk one single-threaded forward pass (no synchronisation inside it); a single image is split
- * inside each large kernel instead. The pool belongs to the engine and {@link #close()} stops it.
+ * <p>Threads: a batch of several images is cut into chunks (by default one per thread, {@link Options#microBatch()})
+ * that the threads take in turn, each chunk one single-threaded forward pass (no synchronisation inside it); a single
+ * image is split inside each large kernel instead. The pool belongs to the engine and {@link #close()} stops it.
  */
 public final class JavaEngine implements Engine {
     public static final String NAME = "java";
@@ -49,16 +49,24 @@ public final class JavaEngine implements Engine {
     /**
      * Settings. {@code vector = false} forces the scalar kernels (also {@code -Dmfs.java.vector=false}).
      * {@code microBatch} caps the images one forward pass carries: a batch is cut into chunks of that size which the
-     * threads take in turn. 1 (the default) keeps each pass's feature maps in L2 and measured ~5% faster per image
-     * than whole batches of 8; larger chunks reuse token-linear weights across images.
+     * threads take in turn. 0 (the default): one chunk per thread, so one thread runs a batch of 8 as one pass of 8
+     * and two threads as two passes of 4. Larger passes read each token linear's weights once for all their images
+     * (at one image per pass those products were memory-bound); one image per pass keeps the feature maps in L2
+     * instead, and had measured ~5 % faster when it was chosen, before the later kernel changes (staged product
+     * tiles, {@code TokenGemm}).
+     * Now, demo model at batch 8 and one thread, the two in one JVM in alternate 1 s rounds: 422.0 against 373.7
+     * img/s (15 rounds of 16), 302.7 against 258.5 and 315.0 against 281.5 in a slower hour, either loaded first
+     * (README, Results). Each distinct chunk size is planned once (~40 ms) and keeps an arena of its own (demo model:
+     * 3.1 MB for one image, 14.2 MB for 8).
      */
     public record Options(int threads, boolean vector, int microBatch) {
         public Options {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, not " + threads);
             }
-            if (microBatch < 1) {
-                throw new IllegalArgumentException("microBatch must be >= 1, not " + microBatch);
+            if (microBatch < 0) {
+                throw new IllegalArgumentException("microBatch must be >= 1, or 0 for one chunk per thread, not "
+                    + microBatch);
             }
             if (vector && !Simd.available()) {
                 throw new IllegalArgumentException("the Vector API is not available in this JVM "
@@ -67,7 +75,12 @@ public final class JavaEngine implements Engine {
         }
 
         public Options(final int threads, final boolean vector) {
-            this(threads, vector, 1);
+            this(threads, vector, 0);
+        }
+
+        /** Chunks a batch of {@code n} images is cut into. */
+        int chunks(final int n) {
+            return microBatch == 0 ? Math.min(n, threads) : (n + microBatch - 1) / microBatch;
         }
 
         public static Options threads(final int threads) {
@@ -274,7 +287,7 @@ public final class JavaEngine implements Engine {
         }
         final int n = got[0];
         try {
-            final int chunks = (n + options.microBatch() - 1) / options.microBatch();
+            final int chunks = options.chunks(n);
             if (chunks <= 1 || !splittable) {
                 return runPlan(plan(n), Map.of(graph.input(), images.data()), 0, pool);
             }

@@ -16,14 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OpProfile {
     /**
-     * One kind of step over all profiled calls: total nanoseconds, forward passes it took part in (a call runs one
-     * pass per chunk of {@link JavaEngine.Options#microBatch()} images), steps of this kind per pass, and
+     * One kind of step over all profiled calls: total nanoseconds, images the passes it took part in carried (a call
+     * runs one pass per chunk of a batch, {@link JavaEngine.Options#microBatch()}), steps of this kind per pass, and
      * multiply-adds done. {@code shapes} is empty unless the entries were asked by shape (see {@link #entries(boolean)}).
      */
-    public record Entry(String op, String shapes, long nanos, long runs, long steps, long madds) {
-        /** Milliseconds per forward pass. */
-        public double millisPerRun() {
-            return runs == 0 ? 0 : nanos / 1e6 / runs;
+    public record Entry(String op, String shapes, long nanos, long images, long steps, long madds) {
+        /** Milliseconds per image, whatever the passes' sizes. */
+        public double millisPerImage() {
+            return images == 0 ? 0 : nanos / 1e6 / images;
         }
     }
 
@@ -41,7 +41,7 @@ public final class OpProfile {
             for (int i = 0; i < total.length; i++) {
                 total[i] += stepNanos[i];
             }
-            count[0]++;
+            count[0]++;     // passes; each carried plan.batch() images
         }
     }
 
@@ -70,6 +70,7 @@ public final class OpProfile {
             final long[] total = e.getValue();
             synchronized (total) {
                 final long calls = runs.get(plan)[0];
+                final long images = calls * plan.batch();
                 final Map<Key, Boolean> seen = new LinkedHashMap<>();
                 for (int i = 0; i < total.length; i++) {
                     final Plan.PlannedStep s = plan.steps().get(i);
@@ -77,7 +78,7 @@ public final class OpProfile {
                     final long[] acc = by.computeIfAbsent(key, k -> new long[4]);
                     acc[0] += total[i];
                     if (seen.put(key, Boolean.TRUE) == null) {
-                        acc[1] += calls;
+                        acc[1] += images;
                     }
                     acc[2]++;
                     acc[3] += calls * s.madds();

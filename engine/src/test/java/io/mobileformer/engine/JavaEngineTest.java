@@ -20,6 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JavaEngineTest {
     private static final Path TINY = Path.of("models/tiny-centernet.onnx");
 
+    /** The default cuts a batch into one chunk per thread; a set micro-batch into chunks of that many images. */
+    @Test
+    void aBatchIsCutIntoOneChunkPerThreadByDefault() {
+        assertEquals(1, JavaEngine.Options.threads(1).chunks(8));
+        assertEquals(2, new JavaEngine.Options(2, false).chunks(8));
+        assertEquals(2, new JavaEngine.Options(2, false).chunks(3));
+        assertEquals(1, new JavaEngine.Options(2, false).chunks(1));
+        assertEquals(8, new JavaEngine.Options(1, false, 1).chunks(8));
+        assertEquals(3, new JavaEngine.Options(2, false, 3).chunks(8));
+        assertThrows(IllegalArgumentException.class, () -> new JavaEngine.Options(1, false, -1));
+    }
+
     @Test
     void unsupportedOperatorIsRefusedAtLoadNamingTheNode() {
         final TestModels m = new TestModels(1, 3, 4, 4);
@@ -102,8 +114,8 @@ class JavaEngineTest {
             final List<OpProfile.Entry> entries = je.profile();
             assertFalse(entries.isEmpty());
             assertTrue(entries.stream().anyMatch(e -> e.op().startsWith("Conv(") && e.madds() > 0), entries::toString);
-            // a batch of two runs as two single-image passes (microBatch 1)
-            assertTrue(entries.stream().allMatch(e -> e.runs() == 2), entries::toString);
+            // one thread: the batch of two is one pass of two images, and the entries count images
+            assertTrue(entries.stream().allMatch(e -> e.images() == 2), entries::toString);
             // by shape: the same steps, time and work, split further by the kinds' input shapes
             final List<OpProfile.Entry> byShape = je.profile(true);
             assertTrue(byShape.size() > entries.size(), byShape::toString);
@@ -114,6 +126,9 @@ class JavaEngineTest {
             assertTrue(byShape.stream().allMatch(e -> e.shapes().startsWith("[")
                 && entries.stream().anyMatch(k -> k.op().equals(e.op()))), byShape::toString);
             assertTrue(entries.stream().allMatch(e -> e.shapes().isEmpty()), entries::toString);
+            // the convolutions saw both images at once
+            assertTrue(byShape.stream().filter(e -> e.op().startsWith("Conv(")).allMatch(e -> e.shapes()
+                .startsWith("[2,")), byShape::toString);
             je.profiling(false);
         }
     }

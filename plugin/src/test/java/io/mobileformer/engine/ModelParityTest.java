@@ -27,6 +27,8 @@ class ModelParityTest {
     @CsvSource({
         "models/tiny-centernet.onnx, 1, 1, true, 1",
         "models/tiny-centernet.onnx, 3, 2, true, 1",
+        "models/tiny-centernet.onnx, 3, 2, true, 0",
+        "models/tiny-detr.onnx, 5, 1, true, 0",
         "models/tiny-centernet.onnx, 3, 1, true, 4",
         "models/tiny-centernet.onnx, 2, 1, false, 2",
         "models/tiny-detr.onnx, 1, 1, true, 1",

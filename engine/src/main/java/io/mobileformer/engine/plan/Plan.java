@@ -35,7 +35,8 @@ public final class Plan {
         this.outputs = outputs;
     }
 
-    int batch() {
+    /** Images one pass of this plan carries. */
+    public int batch() {
         return batch;
     }
 

@@ -148,15 +148,15 @@ public final class BenchEnginesCommand implements Callable<Integer> {
         measure(java, images, Math.max(1.0, seconds / 2));
         java.profiling(false);
         final List<OpProfile.Entry> entries = java.profile(byShape);
-        final double total = entries.stream().mapToDouble(OpProfile.Entry::millisPerRun).sum();
+        final double total = entries.stream().mapToDouble(OpProfile.Entry::millisPerImage).sum();
         out.println(String.format(Locale.ROOT, "profile batch=%d threads=%d total_ms=%.3f", images.dim(0), threads,
             total));
         for (final OpProfile.Entry e : entries) {
             // madds counted at plan time for the step's shapes; 2 FLOP each, over the wall time the steps took.
             final double gflops = e.nanos() == 0 ? 0 : 2.0 * e.madds() / e.nanos();
             out.println(String.format(Locale.ROOT, "profile op=%s%s ms=%.3f share=%.1f%% steps=%d gflop_per_s=%.1f "
-                + "peak_fraction=%.3f", e.op(), e.shapes().isEmpty() ? "" : " shapes=" + e.shapes(), e.millisPerRun(),
-                100 * e.millisPerRun() / total, e.steps(), gflops, gflops / (threads * peak)));
+                + "peak_fraction=%.3f", e.op(), e.shapes().isEmpty() ? "" : " shapes=" + e.shapes(), e.millisPerImage(),
+                100 * e.millisPerImage() / total, e.steps(), gflops, gflops / (threads * peak)));
         }
     }
 
