@@ -71,18 +71,20 @@ public final class OpProfile {
             synchronized (total) {
                 final long calls = runs.get(plan)[0];
                 final long images = calls * plan.batch();
-                final Map<Key, Boolean> seen = new LinkedHashMap<>();
+                // steps of each kind in this plan: plans for other batch sizes have the same steps, so the entry
+                // keeps the most any plan has rather than their sum
+                final Map<Key, Integer> stepsHere = new LinkedHashMap<>();
                 for (int i = 0; i < total.length; i++) {
                     final Plan.PlannedStep s = plan.steps().get(i);
                     final Key key = new Key(s.label(), byShape ? s.shapes() : "");
                     final long[] acc = by.computeIfAbsent(key, k -> new long[4]);
                     acc[0] += total[i];
-                    if (seen.put(key, Boolean.TRUE) == null) {
+                    if (stepsHere.merge(key, 1, Integer::sum) == 1) {
                         acc[1] += images;
                     }
-                    acc[2]++;
                     acc[3] += calls * s.madds();
                 }
+                stepsHere.forEach((key, n) -> by.get(key)[2] = Math.max(by.get(key)[2], n));
             }
         }
         final List<Entry> out = new ArrayList<>();

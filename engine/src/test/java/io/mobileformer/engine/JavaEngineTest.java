@@ -129,6 +129,14 @@ class JavaEngineTest {
             // the convolutions saw both images at once
             assertTrue(byShape.stream().filter(e -> e.op().startsWith("Conv(")).allMatch(e -> e.shapes()
                 .startsWith("[2,")), byShape::toString);
+            // a batch of another size adds a plan with the same steps: images add up, steps per pass do not
+            je.run(Tensor.zeros(3, 3, 128, 128));
+            final List<OpProfile.Entry> twoPlans = je.profile();
+            assertTrue(twoPlans.stream().allMatch(e -> e.images() == 5), twoPlans::toString);
+            for (final OpProfile.Entry e : twoPlans) {
+                assertEquals(entries.stream().filter(k -> k.op().equals(e.op())).findFirst().orElseThrow().steps(),
+                    e.steps(), e::toString);
+            }
             je.profiling(false);
         }
     }
