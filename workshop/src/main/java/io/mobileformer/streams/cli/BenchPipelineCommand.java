@@ -208,12 +208,13 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 out.println(cpu);
                 final double aloneAfter = aloneDetector.measure(seconds / 6.0);
                 final double alone = (aloneBefore + aloneAfter) / 2;
+                final double drift = aloneAfter / aloneBefore;
                 out.printf("detector_alone_after img_per_s=%.1f drift=%.2f (after / before; efficiency uses their "
-                    + "mean, %.1f)%n", aloneAfter, aloneAfter / aloneBefore, alone);
-                if (Math.abs(aloneAfter / aloneBefore - 1) > 0.1) {
+                    + "mean, %.1f)%n", aloneAfter, drift, alone);
+                if (Math.abs(drift - 1) > 0.1) {
                     out.printf("warning: the detector alone ran at %.2fx its first speed after the full path: the "
                         + "machine's speed changed during this run, so its efficiency is uncertain; repeat it%n",
-                        aloneAfter / aloneBefore);
+                        drift);
                 }
                 // where the batcher's speed went, against its figure alone: waits for a core (the kernel's run-queue
                 // time: woken stream, Kafka and broker threads taking its core) and extra CPU per frame (their work
